@@ -1,0 +1,39 @@
+/**
+ * The on-disk tensor store shared by the TypeScript feature writers and the PyTorch trainers
+ * (tools/train/python/store.py reads the same format): `<name>.bin` holds raw little-endian values,
+ * `<name>.json` holds `{ dtype, shape, meta }`. Plain files keep the two languages honest: no pickles, no numpy headers.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type StoreDtype = 'float32' | 'int32' | 'uint8';
+type StoreArray = Float32Array | Int32Array | Uint8Array;
+
+export interface StoredTensor<M = Record<string, unknown>> {
+  dtype: StoreDtype;
+  shape: number[];
+  data: StoreArray;
+  meta: M;
+}
+
+function dtypeOf(data: StoreArray): StoreDtype {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int32Array) return 'int32';
+  return 'uint8';
+}
+
+export function writeTensor(path: string, data: StoreArray, shape: number[], meta: Record<string, unknown> = {}): void {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new Error(`writeTensor(${path}): shape [${shape}] holds ${count} values, data has ${data.length}`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.bin`, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  writeFileSync(`${path}.json`, JSON.stringify({ dtype: dtypeOf(data), shape, meta }, null, 1));
+}
+
+export function readTensor<M = Record<string, unknown>>(path: string): StoredTensor<M> {
+  const header = JSON.parse(readFileSync(`${path}.json`, 'utf8')) as { dtype: StoreDtype; shape: number[]; meta: M };
+  const bytes = readFileSync(`${path}.bin`);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const data = header.dtype === 'float32' ? new Float32Array(buffer) : header.dtype === 'int32' ? new Int32Array(buffer) : new Uint8Array(buffer);
+  return { ...header, data };
+}
