@@ -1,0 +1,126 @@
+/**
+ * Loads the model files EmoLens serves itself, checked against `models/manifest.json` (byte size and SHA-256),
+ * with progress. A missing, truncated or corrupt file fails with an `AssetError` that names the file.
+ * tfjs models load through `layersModelHandler`; Transformers.js loads through `fetch` (see `src/text/env.ts`).
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export interface ManifestEntry { bytes: number; sha256: string }
+export interface AssetManifest { version: number; files: Record<string, ManifestEntry> }
+
+export interface ProgressEvent {
+  status: 'initiate' | 'progress' | 'done' | 'ready';
+  file: string;
+  loaded: number;
+  total: number;
+}
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+export class AssetError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`Model file "${file}" ${detail}`);
+    this.name = 'AssetError';
+  }
+}
+
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const digest = await crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class AssetLoader {
+  private manifest?: AssetManifest;
+
+  /** @param baseUrl folder that holds manifest.json and the model folders, e.g. `/models/`. */
+  constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+    if (!this.baseUrl.endsWith('/')) this.baseUrl += '/';
+  }
+
+  async loadManifest(): Promise<AssetManifest> {
+    if (this.manifest) return this.manifest;
+    const url = `${this.baseUrl}manifest.json`;
+    let response: Response;
+    try { response = await this.fetchImpl(url); } catch (e) { throw new AssetError('manifest.json', `could not be fetched from ${url}: ${(e as Error).message}`); }
+    if (!response.ok) throw new AssetError('manifest.json', `could not be fetched from ${url} (HTTP ${response.status})`);
+    try { this.manifest = (await response.json()) as AssetManifest; } catch { throw new AssetError('manifest.json', 'is not valid JSON'); }
+    return this.manifest;
+  }
+
+  /** Total bytes of the given files (or of every file), for progress bars and the benchmark. */
+  async bytes(files?: string[]): Promise<number> {
+    const m = await this.loadManifest();
+    return (files ?? Object.keys(m.files)).reduce((n, f) => n + (m.files[f]?.bytes ?? 0), 0);
+  }
+
+  /** Fetches `file` (relative to baseUrl), streaming progress, and checks it against the manifest. */
+  async fetchVerified(file: string): Promise<ArrayBuffer> {
+    const entry = (await this.loadManifest()).files[file];
+    if (!entry) throw new AssetError(file, 'is not listed in manifest.json');
+    const url = this.baseUrl + file;
+    this.onProgress({ status: 'initiate', file, loaded: 0, total: entry.bytes });
+    let response: Response;
+    try { response = await this.fetchImpl(url); } catch (e) { throw new AssetError(file, `could not be fetched from ${url}: ${(e as Error).message}`); }
+    if (!response.ok) throw new AssetError(file, `is missing (HTTP ${response.status} for ${url})`);
+    const bytes = await this.readWithProgress(file, response, entry.bytes);
+    if (bytes.byteLength !== entry.bytes) throw new AssetError(file, `is ${bytes.byteLength} bytes, the manifest expects ${entry.bytes}: truncated or replaced`);
+    const hash = await sha256Hex(bytes);
+    if (hash !== entry.sha256) throw new AssetError(file, `is corrupt: SHA-256 ${hash.slice(0, 12)}… differs from the manifest's ${entry.sha256.slice(0, 12)}…`);
+    this.onProgress({ status: 'done', file, loaded: entry.bytes, total: entry.bytes });
+    return bytes.buffer as ArrayBuffer;
+  }
+
+  private async readWithProgress(file: string, response: Response, total: number): Promise<Uint8Array> {
+    if (!response.body) return new Uint8Array(await response.arrayBuffer());
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      this.onProgress({ status: 'progress', file, loaded, total });
+    }
+    const out = new Uint8Array(loaded);
+    let offset = 0;
+    for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+    return out;
+  }
+
+  /** A tfjs IOHandler for a layers model in `folder` (model.json + weight files), every file verified. */
+  layersModelHandler(folder: string): tf.io.IOHandler {
+    return {
+      load: async (): Promise<tf.io.ModelArtifacts> => {
+        const jsonFile = `${folder}/model.json`;
+        let modelJson: { modelTopology: object; weightsManifest: tf.io.WeightsManifestConfig; format?: string; generatedBy?: string; userDefinedMetadata?: Record<string, object> };
+        try { modelJson = JSON.parse(new TextDecoder().decode(await this.fetchVerified(jsonFile))); } catch (e) {
+          if (e instanceof AssetError) throw e;
+          throw new AssetError(jsonFile, 'is not valid JSON');
+        }
+        const specs: tf.io.WeightsManifestEntry[] = [];
+        const parts: ArrayBuffer[] = [];
+        for (const group of modelJson.weightsManifest) {
+          specs.push(...group.weights);
+          for (const p of group.paths) parts.push(await this.fetchVerified(`${folder}/${p}`));
+        }
+        const weightData = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+        let offset = 0;
+        for (const p of parts) { weightData.set(new Uint8Array(p), offset); offset += p.byteLength; }
+        return { modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: weightData.buffer, format: modelJson.format, generatedBy: modelJson.generatedBy, userDefinedMetadata: modelJson.userDefinedMetadata };
+      },
+    };
+  }
+
+  /** A `fetch` for Transformers.js (`env.fetch`): files under baseUrl are verified; anything else is refused, so no model request leaves the app. */
+  readonly fetchForTransformers = async (input: string | URL): Promise<Response> => {
+    const url = new URL(String(input), globalThis.location?.href ?? 'http://localhost/');
+    const base = new URL(this.baseUrl, globalThis.location?.href ?? 'http://localhost/');
+    if (!url.href.startsWith(base.href)) throw new AssetError(url.href, 'is outside the app\'s model folder; EmoLens does not fetch models from other origins');
+    const file = decodeURIComponent(url.href.slice(base.href.length));
+    const manifest = await this.loadManifest();
+    if (!manifest.files[file]) return new Response(null, { status: 404, statusText: 'Not in manifest' });
+    const body = await this.fetchVerified(file);
+    return new Response(body, { status: 200, headers: { 'content-length': String(body.byteLength) } });
+  };
+}
