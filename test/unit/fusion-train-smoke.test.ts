@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeTensor } from '../../tools/train/store.ts';
+import { loadFusionParams } from '../../src/fusion/weights.ts';
+import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { rng, type Dialogue } from '../../tools/train/fusion/pseudo-align.ts';
+
+/** Tiny pools where each embedding is its label's one-hot plus noise, so a few epochs can learn something. */
+function writePools(dir: string, split: string, dialogues: number, seed: number): void {
+  const random = rng(seed);
+  const embed = (label: number, dim: number): number[] => Array.from({ length: dim }, (_, k) => (k === label ? 2 : 0) + random() - 0.5);
+  const ds: Dialogue[] = [];
+  const text: number[] = [];
+  for (let d = 0; d < dialogues; d++) {
+    const turns = Array.from({ length: 3 + (d % 5) }, (_, t) => { const label = Math.floor(random() * 7); text.push(...embed(label, 8)); return { speaker: `s${t % 2}`, label, textIndex: text.length / 8 - 1 }; });
+    ds.push({ id: `d${d}`, turns });
+  }
+  writeTensor(join(dir, `text_${split}`), new Float32Array(text), [text.length / 8, 8], { dialogues: ds });
+  for (const [name, dim] of [['audio', 6], ['face', 5]] as const) {
+    const labels = Array.from({ length: 70 }, (_, i) => i % 7);
+    writeTensor(join(dir, `${name}_${split}`), new Float32Array(labels.flatMap((l) => embed(l, dim))), [70, dim], { labels });
+  }
+}
+
+test('the fusion trainer runs end to end on tiny pools and writes a loadable model with metrics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emolens-fusion-'));
+  writePools(join(dir, 'data'), 'train', 40, 1);
+  writePools(join(dir, 'data'), 'dev', 10, 2);
+  const out = join(dir, 'model');
+  execFileSync(process.execPath, ['--import', 'tsx', 'tools/train/fusion/train.ts', '--data', join(dir, 'data'), '--out', out, '--epochs', '3', '--batch', '8'], { stdio: 'pipe', timeout: 120_000 });
+  assert.ok(existsSync(join(out, 'model.json')) && existsSync(join(out, 'weights.bin')));
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  for (const condition of ['fused', 'text', 'audio', 'face', 'no-text', 'no-audio', 'no-face']) {
+    assert.ok(metrics[condition].n > 0, condition);
+    assert.ok(metrics[condition].weightedF1 >= 0 && metrics[condition].weightedF1 <= 1);
+  }
+  assert.match(readFileSync(join(out, 'train.log'), 'utf8'), /epoch 3\/3/);
+  return loadFusionParams(diskLoader(out)).then(({ params, config }) => {
+    assert.deepEqual(config.inputDims, [8, 6, 5]);
+    assert.ok(Object.keys(params).length > 10);
+    tf.dispose(Object.values(params));
+  });
+});
