@@ -1,0 +1,50 @@
+/**
+ * The shipped tfjs face encoder reproduces PyTorch: train_face.py wrote a few reference inputs and the eval-mode
+ * outputs (public/models/face-encoder/parity/); the exported LayersModel must give the same numbers.
+ * FACE_PARITY_DIR overrides the model folder (e.g. to check a fresh export).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readTensor } from '../../tools/train/store.ts';
+import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { FaceEncoder } from '../../src/video/face-encoder.ts';
+
+const dir = process.env.FACE_PARITY_DIR ?? 'public/models/face-encoder';
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('tfjs face encoder matches PyTorch reference outputs', async () => {
+  await tf.setBackend('cpu');
+  const input = readTensor(join(dir, 'parity', 'input'));
+  const refEmb = readTensor(join(dir, 'parity', 'embedding'));
+  const refLogits = readTensor(join(dir, 'parity', 'logits'));
+  const [n, h, w] = input.shape;
+  const encoder = await FaceEncoder.load(diskLoader(dir));
+  const before = tf.memory().numTensors;
+  const crops = Array.from({ length: n }, (_, i) => (input.data as Float32Array).slice(i * h * w, (i + 1) * h * w));
+  const out = await encoder.embed(crops);
+  assert.equal(tf.memory().numTensors, before, 'embed() leaks no tensors');
+  const d = refEmb.shape[1], k = refLogits.shape[1];
+  const logits = tf.tidy(() => encoder.model.predict(tf.tensor4d(input.data as Float32Array, [n, h, w, 1])) as tf.Tensor[]);
+  const logitValues = await logits[1].data();
+  const embValues = await logits[0].data();
+  logits.forEach((t) => t.dispose());
+  const scale = Math.max(1, ...Array.from(refLogits.data as Float32Array, Math.abs));
+  assert.ok(maxAbsDiff(embValues, refEmb.data as Float32Array) < 1e-4 * scale, `embedding diff ${maxAbsDiff(embValues, refEmb.data as Float32Array)}`);
+  assert.ok(maxAbsDiff(logitValues, refLogits.data as Float32Array) < 1e-4 * scale, `logit diff ${maxAbsDiff(logitValues, refLogits.data as Float32Array)}`);
+  for (let i = 0; i < n; i++) {
+    assert.ok(maxAbsDiff(out[i].embedding, (refEmb.data as Float32Array).subarray(i * d, (i + 1) * d)) < 1e-4 * scale);
+    // probs = softmax(reference logits), and argmax agrees.
+    const ref = Array.from((refLogits.data as Float32Array).subarray(i * k, (i + 1) * k));
+    const mx = Math.max(...ref), ex = ref.map((v) => Math.exp(v - mx)), sum = ex.reduce((a, b) => a + b, 0);
+    assert.ok(maxAbsDiff(out[i].probs, ex.map((v) => v / sum)) < 1e-5, `probs ${i}`);
+  }
+  encoder.dispose();
+});

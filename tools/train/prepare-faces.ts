@@ -1,0 +1,70 @@
+/**
+ * Writes the face encoder's training tensors from a FER2013-style tree (`train/<label>/`, `validation/<label>/`):
+ * every image goes through the SAME `cropFace` the live worker uses (box = null: FER images are already faces),
+ * stored as uint8 (round(value·255)) [N,48,48] plus int32 labels, via the shared tensor store.
+ *
+ *   npx tsx tools/train/prepare-faces.ts --data ../shared/data/faces/fer2013 --out .cache/faces [--limit N]
+ *
+ * --limit N keeps at most N images per split (spread over labels), for quick runs.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cropFace, FACE_INPUT } from '../../src/video/face-crop.ts';
+import { LABELS } from '../../src/labels.ts';
+import { loadFaceImage, readLabelFolders, type LabelledPath } from '../data/faces.ts';
+import { writeTensor } from './store.ts';
+
+/** Keeps every k-th item so a limited run still covers every label. */
+function spread<T>(items: T[], limit: number | undefined): T[] {
+  if (!limit || items.length <= limit) return items;
+  const step = items.length / limit;
+  return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)]);
+}
+
+export async function prepareSplit(items: LabelledPath[], outPrefix: string, name: string): Promise<number> {
+  const size = FACE_INPUT.size;
+  const x = new Uint8Array(items.length * size * size);
+  const y = new Int32Array(items.length);
+  const started = Date.now();
+  const batch = 64; // decode a few at a time: sharp works on its own threads
+  for (let start = 0; start < items.length; start += batch) {
+    const chunk = items.slice(start, start + batch);
+    const images = await Promise.all(chunk.map((it) => loadFaceImage(it.path)));
+    images.forEach((img, k) => {
+      const crop = cropFace(img.data, img.width, img.height, null, { channels: img.channels });
+      const base = (start + k) * size * size;
+      for (let i = 0; i < crop.length; i++) x[base + i] = Math.round(crop[i] * 255);
+      y[start + k] = chunk[k].label;
+    });
+    const done = Math.min(start + batch, items.length);
+    if (done % 2048 < batch || done === items.length) {
+      process.stdout.write(`${name}: ${done}/${items.length} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    }
+  }
+  const counts = LABELS.map((_, c) => y.filter((v) => v === c).length);
+  const meta = { labels: [...LABELS], counts, size, preprocessing: 'cropFace(box=null), gray BT.601, uint8 = round(v*255)' };
+  writeTensor(`${outPrefix}_x`, x, [items.length, size, size], meta);
+  writeTensor(`${outPrefix}_y`, y, [items.length], meta);
+  return items.length;
+}
+
+export async function prepareFaces(dataDir: string, outDir: string, limit?: number): Promise<{ train: number; val: number }> {
+  const splits: [string, string][] = [['train', 'train'], ['validation', 'val']];
+  const counts: Record<string, number> = {};
+  for (const [folder, prefix] of splits) {
+    const dir = join(dataDir, folder);
+    if (!existsSync(dir)) throw new Error(`prepare-faces: missing ${dir}`);
+    const items = spread(readLabelFolders(dir), limit);
+    counts[prefix] = await prepareSplit(items, join(outDir, prefix), folder);
+  }
+  return { train: counts.train, val: counts.val };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string', default: '.cache/faces' }, limit: { type: 'string' } } });
+  if (!values.data) throw new Error('usage: prepare-faces.ts --data <fer2013 dir> --out <dir> [--limit N]');
+  const started = Date.now();
+  const n = await prepareFaces(values.data, values.out!, values.limit ? Number(values.limit) : undefined);
+  console.log(`wrote ${n.train} train + ${n.val} val crops to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

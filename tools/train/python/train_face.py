@@ -1,0 +1,267 @@
+"""Trains the EmoLens face encoder (a compact CNN on 48x48 gray crops) from tensors written by
+tools/train/prepare-faces.ts (the TypeScript cropFace output, uint8 [N,48,48] + int32 labels in LABELS order).
+
+    /usr/bin/python3 tools/train/python/train_face.py --data .cache/faces --work .cache/faces/run \
+        --out public/models/face-encoder [--epochs 8] [--budget-min 14] [--resume] [--smoke]
+
+Writes <work>/state (weights for tools/train/export-face.ts, eval-mode BN statistics), <work>/ckpt.pt (resumable
+checkpoint, every epoch), <out>/parity/{input,embedding,logits} (reference outputs for the tfjs parity test),
+<out>/metrics.json and <out>/train.log.
+
+The architecture is described by ARCH (stored in the state's meta) so the TypeScript exporter rebuilds exactly
+the same graph: input BatchNorm (the normaliser) -> blocks of [conv3x3(no bias)+BN+ReLU] x n + maxpool2 (+dropout)
+-> global average pooling -> dense+ReLU "embedding" (D=64) -> dense "logits" (7).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store import read_tensor, write_state, write_tensor  # noqa: E402
+
+LABELS = ["neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise"]
+# Chosen for throughput on one CPU thread (~250 img/s training, measured) within the 2 MB budget (~1.2 MB).
+ARCH = {"channels": [16, 32, 64, 128], "convs": [1, 2, 2, 2], "embedding": 64, "classes": 7, "size": 48,
+        "bnEpsilon": 1e-5}
+
+
+class FaceNet(nn.Module):
+    def __init__(self, arch=ARCH, dropout=(0.0, 0.1, 0.2, 0.3), head_dropout=0.4):
+        super().__init__()
+        self.input_bn = nn.BatchNorm2d(1, eps=arch["bnEpsilon"])
+        blocks, cin = [], 1
+        for b, (c, n) in enumerate(zip(arch["channels"], arch["convs"])):
+            layers = []
+            for _ in range(n):
+                layers += [nn.Conv2d(cin, c, 3, padding=1, bias=False), nn.BatchNorm2d(c, eps=arch["bnEpsilon"]), nn.ReLU(inplace=True)]
+                cin = c
+            layers.append(nn.MaxPool2d(2))
+            if dropout[b] > 0:
+                layers.append(nn.Dropout2d(dropout[b]) if b < 3 else nn.Dropout(dropout[b]))
+            blocks.append(nn.Sequential(*layers))
+        self.blocks = nn.Sequential(*blocks)
+        self.embedding = nn.Linear(cin, arch["embedding"])
+        self.head_dropout = nn.Dropout(head_dropout)
+        self.logits = nn.Linear(arch["embedding"], arch["classes"])
+
+    def forward(self, x):  # x: [B,1,48,48] in [0,1]
+        h = self.blocks(self.input_bn(x))
+        emb = F.relu(self.embedding(h.mean(dim=(2, 3))))
+        return emb, self.logits(self.head_dropout(emb))
+
+
+def tf_state(model):
+    """Named arrays for the exporter (PyTorch layouts; the TS side transposes). BN as gamma/beta/mean/var."""
+    out = {}
+    for name, t in model.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        out[name] = t.detach().cpu().numpy().astype(np.float32)
+    return out
+
+
+def augment(x, gen):
+    """Random flip, rotation (±10°), scale (0.9–1.1), shift (±4 px) in one affine warp, then brightness/contrast."""
+    b = x.shape[0]
+    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(10)
+    scale = 0.9 + torch.rand(b, generator=gen) * 0.2
+    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
+    shift = (torch.rand(b, 2, generator=gen) * 2 - 1) * (4 / 24)  # normalised coords: 24 px = 1.0
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1), torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    contrast = 0.75 + torch.rand(b, 1, 1, 1, generator=gen) * 0.5
+    bright = (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.12
+    return ((x - mean) * contrast + mean + bright).clamp(0, 1)
+
+
+def load_split(data_dir, prefix, limit=None):
+    x, _ = read_tensor(os.path.join(data_dir, prefix + "_x"))
+    y, _ = read_tensor(os.path.join(data_dir, prefix + "_y"))
+    if limit:
+        x, y = x[:limit], y[:limit]
+    return torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1), torch.from_numpy(y.astype(np.int64))
+
+
+@torch.no_grad()
+def predict(model, x, batch=512):
+    model.eval()
+    embs, logits = [], []
+    for i in range(0, len(x), batch):
+        e, l = model(x[i:i + batch])
+        embs.append(e)
+        logits.append(l)
+    return torch.cat(embs), torch.cat(logits)
+
+
+def metrics(y_true, y_pred, k=7):
+    conf = np.zeros((k, k), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        conf[t, p] += 1
+    f1 = []
+    for c in range(k):
+        tp = conf[c, c]
+        prec = tp / conf[:, c].sum() if conf[:, c].sum() else 0.0
+        rec = tp / conf[c, :].sum() if conf[c, :].sum() else 0.0
+        f1.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    support = conf.sum(1)
+    present = support > 0
+    return {
+        "n": int(conf.sum()), "accuracy": float(np.trace(conf) / max(conf.sum(), 1)),
+        "weightedF1": float((np.array(f1) * support).sum() / max(support.sum(), 1)),
+        "macroF1": float(np.mean(np.array(f1)[present])) if present.any() else 0.0,
+        "perClassF1": {LABELS[c]: float(f1[c]) for c in range(k)},
+        "confusion": conf.tolist(), "labels": LABELS,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=".cache/faces")
+    ap.add_argument("--work", default=".cache/faces/run")
+    ap.add_argument("--out", default="public/models/face-encoder")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--budget-min", type=float, default=14.0, help="wall-clock cap; the LR schedule is fitted to it")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="2 steps on whatever data is given (tests)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)  # another engineer trains on the same 2 cores
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    os.makedirs(args.work, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
+    log_path = os.path.join(args.out, "train.log")
+    log_file = open(log_path, "a" if args.resume else "w")
+
+    def log(msg):
+        print(msg, flush=True)
+        log_file.write(msg + "\n")
+        log_file.flush()
+
+    started = time.time()
+    x_train, y_train = load_split(args.data, "train")
+    x_val, y_val = load_split(args.data, "val")
+    counts = np.bincount(y_train.numpy(), minlength=7).astype(np.float64)
+    # Class weights ~ 1/sqrt(frequency), mean 1 over present classes: lifts disgust (1.5% of FER) without
+    # swamping the loss with it. Absent classes (neutral has data in FER; 'contempt' is never mapped) get 0.
+    w = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
+    w = w / w[counts > 0].mean()
+    class_weight = torch.tensor(w, dtype=torch.float32)
+
+    model = FaceNet()
+    n_params = sum(p.numel() for p in model.parameters())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
+    steps_per_epoch = max(1, len(x_train) // args.batch)
+    state = {"epoch": 0, "step": 0, "best_acc": -1.0, "total_steps": None, "elapsed": 0.0}
+    ckpt_path = os.path.join(args.work, "ckpt.pt")
+    best_path = os.path.join(args.work, "best.pt")
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        gen.set_state(ck["gen"])
+        log(f"resumed from epoch {state['epoch']} step {state['step']} (best val acc {state['best_acc']:.4f})")
+    log(f"face encoder: arch {json.dumps(ARCH)} params {n_params} ({n_params * 4} bytes float32)")
+    log(f"train {len(x_train)} val {len(x_val)} counts {counts.astype(int).tolist()} class weights {np.round(w, 3).tolist()}")
+    log(f"args {vars(args)}")
+
+    def lr_at(step):
+        total = state["total_steps"] or args.epochs * steps_per_epoch
+        warm = min(200, total // 10)
+        if step < warm:
+            return args.lr * (step + 1) / warm
+        return 0.5 * args.lr * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
+
+    run_started = time.time() - state["elapsed"]
+    max_steps = 2 if args.smoke else None
+    done = False
+    while not done and state["epoch"] < args.epochs:
+        model.train()
+        perm = torch.randperm(len(x_train), generator=gen)
+        epoch_loss, epoch_correct, seen = 0.0, 0, 0
+        t_epoch = time.time()
+        for i in range(steps_per_epoch):
+            idx = perm[i * args.batch:(i + 1) * args.batch]
+            xb = augment(x_train[idx], gen)
+            yb = y_train[idx]
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state["step"])
+            _, logits = model(xb)
+            loss = F.cross_entropy(logits, yb, weight=class_weight, label_smoothing=0.1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            state["step"] += 1
+            epoch_loss += loss.item() * len(yb)
+            epoch_correct += (logits.argmax(1) == yb).sum().item()
+            seen += len(yb)
+            if state["total_steps"] is None and state["step"] == 40 and not args.smoke:
+                # Fit the cosine schedule to the wall-clock budget from the measured speed (the CPU is shared).
+                rate = 40 / (time.time() - run_started)
+                budget_steps = int(rate * (args.budget_min * 60 - (time.time() - started)) * 0.9)
+                state["total_steps"] = min(args.epochs * steps_per_epoch, budget_steps)
+                log(f"measured {rate * args.batch:.0f} img/s -> schedule {state['total_steps']} steps "
+                    f"({state['total_steps'] / steps_per_epoch:.2f} epochs)")
+            if state["step"] % 100 == 0:
+                log(f"  step {state['step']} loss {epoch_loss / seen:.4f} acc {epoch_correct / seen:.4f} lr {lr_at(state['step']):.2e}")
+            if max_steps and state["step"] >= max_steps:
+                done = True
+                break
+            if state["total_steps"] and state["step"] >= state["total_steps"]:
+                done = True
+                break
+        state["epoch"] += 1
+        _, val_logits = predict(model, x_val)
+        acc = (val_logits.argmax(1) == y_val).float().mean().item()
+        state["elapsed"] = time.time() - run_started
+        log(f"epoch {state['epoch']} step {state['step']} train loss {epoch_loss / max(seen, 1):.4f} "
+            f"acc {epoch_correct / max(seen, 1):.4f} | val acc {acc:.4f} | {time.time() - t_epoch:.0f} s "
+            f"({seen / (time.time() - t_epoch):.0f} img/s) elapsed {state['elapsed'] / 60:.1f} min")
+        if acc > state["best_acc"]:
+            state["best_acc"] = acc
+            torch.save(model.state_dict(), best_path)
+            log(f"  new best val acc {acc:.4f}")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "gen": gen.get_state()}, ckpt_path)
+
+    # Select by validation accuracy, export in eval mode (BN running statistics).
+    model.load_state_dict(torch.load(best_path))
+    model.eval()
+    write_state(os.path.join(args.work, "state"), tf_state(model), {"arch": ARCH, "labels": LABELS, "valAccuracy": state["best_acc"]})
+    val_emb, val_logits = predict(model, x_val)
+    m = metrics(y_val.numpy(), val_logits.argmax(1).numpy())
+    with open(os.path.join(args.out, "metrics.json"), "w") as f:
+        json.dump(m, f, indent=1)
+    # Parity references: 3 validation crops + 1 uniform-noise image, through the eval-mode model.
+    k = min(3, len(x_val))
+    noise = torch.rand(1, 1, 48, 48, generator=torch.Generator().manual_seed(123))
+    ref_x = torch.cat([x_val[:k], noise])
+    ref_emb, ref_logits = predict(model, ref_x)
+    pdir = os.path.join(args.out, "parity")
+    write_tensor(os.path.join(pdir, "input"), ref_x.squeeze(1).numpy().astype(np.float32), {"layout": "[N,48,48] in [0,1]"})
+    write_tensor(os.path.join(pdir, "embedding"), ref_emb.numpy().astype(np.float32))
+    write_tensor(os.path.join(pdir, "logits"), ref_logits.numpy().astype(np.float32))
+    log(f"best val acc {state['best_acc']:.4f}; val weightedF1 {m['weightedF1']:.4f} macroF1 {m['macroF1']:.4f}")
+    log("per-class F1 " + json.dumps({k2: round(v, 4) for k2, v in m["perClassF1"].items()}))
+    log(f"confusion (rows true, cols pred, {LABELS}): {m['confusion']}")
+    log(f"total wall {(time.time() - started) / 60:.1f} min")
+    log_file.close()
+
+
+if __name__ == "__main__":
+    main()
