@@ -1,0 +1,47 @@
+/**
+ * The ONE place that configures Transformers.js for EmoLens (DESIGN §7): offline by default, models read from a
+ * local path (public/models in Node, /models/ in the page), and onnxruntime-web's WASM files served by the app
+ * itself (`/vendor/ort/`) rather than a CDN. Call before loading any tokenizer or model; later calls override.
+ */
+import { env } from '@huggingface/transformers';
+
+export interface TransformersConfig {
+  /** Folder (Node) or URL prefix (browser) holding `<model>/config.json`, tokenizer files and `onnx/model.onnx`. */
+  localModelPath?: string;
+  /** Allow fetching models from the Hugging Face Hub (or `remoteHost`). Default false: nothing leaves the machine. */
+  allowRemoteModels?: boolean;
+  /** Browser only: where onnxruntime-web's .wasm/.mjs files are served. Default `/vendor/ort/` (the app's own copy). */
+  wasmPaths?: string;
+  /** Optional self-hosted mirror of the Hub. */
+  remoteHost?: string;
+}
+
+const isBrowser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+
+export const DEFAULT_LOCAL_MODEL_PATH = isBrowser ? '/models/' : 'public/models/';
+export const DEFAULT_WASM_PATHS = '/vendor/ort/';
+
+let configured: Required<Omit<TransformersConfig, 'remoteHost'>> | undefined;
+
+export function configureTransformers(config: TransformersConfig = {}): void {
+  const localModelPath = config.localModelPath ?? DEFAULT_LOCAL_MODEL_PATH;
+  const allowRemoteModels = config.allowRemoteModels ?? false;
+  const wasmPaths = config.wasmPaths ?? DEFAULT_WASM_PATHS;
+  env.allowLocalModels = true;
+  env.localModelPath = localModelPath;
+  env.allowRemoteModels = allowRemoteModels;
+  if (config.remoteHost) env.remoteHost = config.remoteHost;
+  // Node uses onnxruntime-node (native); only the browser loads the WASM runtime, and never from a CDN.
+  if (isBrowser && env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = wasmPaths;
+  if (!isBrowser) env.useBrowserCache = false;
+  configured = { localModelPath, allowRemoteModels, wasmPaths };
+}
+
+/** Configures with defaults unless `configureTransformers` was already called. */
+export function ensureTransformersConfigured(): void {
+  if (!configured) configureTransformers();
+}
+
+export function transformersConfig(): Readonly<Required<Omit<TransformersConfig, 'remoteHost'>>> | undefined {
+  return configured;
+}

@@ -1,0 +1,67 @@
+/**
+ * The ONE tokenization of EmoLens text: the BERT uncased WordPiece tokenizer loaded by Transformers.js, used by the
+ * page and by every Node trainer (tools/train/prepare-text.ts), so token ids can never drift between training and
+ * serving. Also the one input form of an utterance (`formatUtterance`).
+ */
+import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { ensureTransformersConfigured } from './env.ts';
+
+/** Default tokenizer/model folder under the Transformers.js localModelPath. */
+export const DEFAULT_TEXT_MODEL = 'text-encoder';
+export const DEFAULT_MAX_LENGTH = 64;
+
+export interface TokenBatch {
+  /** [batch * length] row-major, padded with [PAD]=0 to `length`. */
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds: Int32Array;
+  batch: number;
+  /** Sequence length L (= maxLength: fixed padding keeps stored training tensors rectangular). */
+  length: number;
+}
+
+/**
+ * What the model reads for one utterance: "<speaker>: <text>", or just the text when the speaker is unknown.
+ * Why the speaker: the dialogue corpora name speakers and the fusion will add context per speaker; keeping the
+ * name in the input now makes training and inference agree. Later versions may prepend previous turns.
+ */
+export function formatUtterance(speaker: string | undefined, text: string): string {
+  const s = (speaker ?? '').trim();
+  const t = text.trim();
+  return s ? `${s}: ${t}` : t;
+}
+
+export class TextTokenizer {
+  private constructor(readonly tokenizer: PreTrainedTokenizer) {}
+
+  /** Loads tokenizer.json & co. from `<localModelPath>/<model>` (or a Hub id when remote models are allowed). */
+  static async load(model = DEFAULT_TEXT_MODEL): Promise<TextTokenizer> {
+    ensureTransformersConfigured();
+    return new TextTokenizer(await AutoTokenizer.from_pretrained(model));
+  }
+
+  /** Token ids for a batch, truncated and padded to exactly `maxLength` ([CLS] ... [SEP] [PAD]...). */
+  tokenize(texts: string[], maxLength = DEFAULT_MAX_LENGTH): TokenBatch {
+    const batch = texts.length;
+    const inputIds = new Int32Array(batch * maxLength);
+    const attentionMask = new Int32Array(batch * maxLength);
+    const tokenTypeIds = new Int32Array(batch * maxLength);
+    texts.forEach((text, b) => {
+      const ids = this.encode(text, maxLength);
+      inputIds.set(ids, b * maxLength);
+      attentionMask.fill(1, b * maxLength, b * maxLength + ids.length);
+    });
+    return { inputIds, attentionMask, tokenTypeIds, batch, length: maxLength };
+  }
+
+  /** Ids of one text with special tokens, truncated to `maxLength` (last token stays [SEP]). */
+  encode(text: string, maxLength = DEFAULT_MAX_LENGTH): number[] {
+    const ids = this.tokenizer.encode(text, { add_special_tokens: true }) as number[];
+    if (ids.length <= maxLength) return ids;
+    return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
+  }
+
+  decode(ids: ArrayLike<number>, skipSpecialTokens = true): string {
+    return this.tokenizer.decode(Array.from(ids), { skip_special_tokens: skipSpecialTokens });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Writes token ids for the text encoder's trainer (tools/train/python/train_text.py) to `.cache/text/`, using the
+ * ONE tokenizer of the page (src/text/tokenizer.ts) and the ONE input form (`formatUtterance`).
+ *
+ *   npx tsx tools/train/prepare-text.ts [--data ../shared/data/text] [--out .cache/text] [--max-length 64]
+ *        [--meld-train F --meld-dev F --emorynlp-train F --emorynlp-dev F --dailydialog DIR --goemotions DIR]
+ *
+ * With --data every corpus is read from its usual place under that folder; an explicit flag overrides one corpus,
+ * and without --data only the corpora given by flags are used (the smoke test passes one tiny MELD CSV).
+ * Splits written: `train` (all train corpora, labels -1 dropped, a `corpus` id per row so the trainer can weight or
+ * subsample corpora, e.g. DailyDialog's ~83% neutrals) and one `dev_<corpus>` per dev corpus; `dev_meld` is the
+ * model-selection set. Each split: `<split>.ids` int32 [N, L], `<split>.labels` int32 [N], `<split>.corpus` int32 [N].
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LABELS } from '../../src/labels.ts';
+import { configureTransformers } from '../../src/text/env.ts';
+import { DEFAULT_MAX_LENGTH, TextTokenizer, formatUtterance } from '../../src/text/tokenizer.ts';
+import { writeTensor } from './store.ts';
+import { type Corpus, type Utterance, readDailyDialog, readEmoryNlpCsv, readGoEmotionsEkman, readMeldCsv } from '../data/text.ts';
+
+export const CORPORA: Corpus[] = ['meld', 'emorynlp', 'dailydialog', 'goemotions', 'manifest'];
+
+interface Sources {
+  meldTrain?: string; meldDev?: string; emoryTrain?: string; emoryDev?: string; dailydialog?: string; goemotions?: string;
+}
+
+function sourcesFrom(values: Record<string, string | undefined>): Sources {
+  const data = values.data;
+  const at = (p: string): string | undefined => (data && existsSync(join(data, p)) ? join(data, p) : undefined);
+  return {
+    meldTrain: values['meld-train'] ?? at('meld/train_sent_emo.csv'),
+    meldDev: values['meld-dev'] ?? at('meld/dev_sent_emo.csv'),
+    emoryTrain: values['emorynlp-train'] ?? at('emorynlp/emorynlp_train_final.csv'),
+    emoryDev: values['emorynlp-dev'] ?? at('emorynlp/emorynlp_dev_final.csv'),
+    dailydialog: values.dailydialog ?? at('dailydialog'),
+    goemotions: values.goemotions ?? at('goemotions/ekman'),
+  };
+}
+
+function labelCounts(rows: Utterance[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[LABELS[r.label]] = (counts[LABELS[r.label]] ?? 0) + 1;
+  return counts;
+}
+
+function writeSplit(tokenizer: TextTokenizer, out: string, split: string, rows: Utterance[], maxLength: number): Record<string, unknown> {
+  const kept = rows.filter((r) => r.label >= 0 && r.text.length > 0);
+  const batch = tokenizer.tokenize(kept.map((r) => formatUtterance(r.speaker, r.text)), maxLength);
+  const truncated = kept.filter((_, i) => batch.attentionMask[i * maxLength + maxLength - 1] === 1).length;
+  const meta = { split, maxLength, labels: LABELS, corpora: CORPORA, input: 'formatUtterance(speaker, text)', tokenizer: 'bert-base-uncased WordPiece' };
+  writeTensor(join(out, `${split}.ids`), batch.inputIds, [kept.length, maxLength], meta);
+  writeTensor(join(out, `${split}.labels`), Int32Array.from(kept, (r) => r.label), [kept.length], meta);
+  writeTensor(join(out, `${split}.corpus`), Int32Array.from(kept, (r) => CORPORA.indexOf(r.corpus)), [kept.length], meta);
+  const summary = { rows: kept.length, dropped: rows.length - kept.length, truncatedAtMaxLength: truncated, labels: labelCounts(kept) };
+  console.log(`${split}: ${JSON.stringify(summary)}`);
+  return summary;
+}
+
+export async function prepareText(sources: Sources, out: string, maxLength = DEFAULT_MAX_LENGTH, tokenizerModel = 'text-encoder'): Promise<Record<string, unknown>> {
+  const tokenizer = await TextTokenizer.load(tokenizerModel);
+  mkdirSync(out, { recursive: true });
+  const train: Utterance[] = [];
+  const dev: Record<string, Utterance[]> = {};
+  if (sources.meldTrain) train.push(...readMeldCsv(sources.meldTrain));
+  if (sources.emoryTrain) train.push(...readEmoryNlpCsv(sources.emoryTrain));
+  if (sources.dailydialog) train.push(...readDailyDialog(sources.dailydialog, 'train'));
+  if (sources.goemotions) train.push(...readGoEmotionsEkman(join(sources.goemotions, 'train.tsv')));
+  if (sources.meldDev) dev.dev_meld = readMeldCsv(sources.meldDev);
+  if (sources.emoryDev) dev.dev_emorynlp = readEmoryNlpCsv(sources.emoryDev);
+  if (sources.dailydialog) dev.dev_dailydialog = readDailyDialog(sources.dailydialog, 'validation');
+  if (train.length === 0) throw new Error('prepare-text: no training corpus given (use --data or --meld-train ...)');
+  const summary: Record<string, unknown> = { sources, maxLength };
+  summary.train = writeSplit(tokenizer, out, 'train', train, maxLength);
+  const perCorpus: Record<string, number> = {};
+  for (const r of train) if (r.label >= 0) perCorpus[r.corpus] = (perCorpus[r.corpus] ?? 0) + 1;
+  (summary.train as Record<string, unknown>).corpora = perCorpus;
+  for (const [split, rows] of Object.entries(dev)) summary[split] = writeSplit(tokenizer, out, split, rows, maxLength);
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 1));
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' }, out: { type: 'string', default: '.cache/text' }, 'max-length': { type: 'string' },
+      'meld-train': { type: 'string' }, 'meld-dev': { type: 'string' }, 'emorynlp-train': { type: 'string' },
+      'emorynlp-dev': { type: 'string' }, dailydialog: { type: 'string' }, goemotions: { type: 'string' },
+      'model-path': { type: 'string', default: 'public/models' }, tokenizer: { type: 'string', default: 'text-encoder' },
+    },
+  });
+  configureTransformers({ localModelPath: values['model-path'], allowRemoteModels: false });
+  const t0 = Date.now();
+  await prepareText(sourcesFrom(values), values.out!, Number(values['max-length'] ?? DEFAULT_MAX_LENGTH), values.tokenizer);
+  console.log(`prepare-text done in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${values.out}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('prepare-text.ts')) await main();

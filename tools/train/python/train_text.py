@@ -1,0 +1,368 @@
+"""Trains EmoLens's own compact text encoder + 7-class head on token ids written by tools/train/prepare-text.ts,
+then exports the encoder as ONNX in Hugging Face layout (Transformers.js `pipeline('feature-extraction')` runs it)
+and the head as a write_state file for tools/train/export-text.ts (which builds the tfjs LayersModel).
+
+  /usr/bin/python3 tools/train/python/train_text.py --data .cache/text --run .cache/text/run \
+      --out public/models/text-encoder --minutes 13 [--resume] [--smoke]
+
+Model (ALBERT-style factorised embedding keeps the ONNX small):
+  word 30522x64 -> Linear 64->128, + position (128) + token type (2) embeddings, LayerNorm, dropout
+  2 x nn.TransformerEncoderLayer(d=128, 4 heads, ffn 256, GELU, batch_first) -> last_hidden_state [B, L, 128]
+  head: masked mean pool -> Linear 128->64, tanh = `embedding` -> Linear 64->7 = `logits` (LABELS order)
+Selection: best MELD-dev weighted F1 over epochs. Each epoch samples a mix of corpora (see sample_epoch).
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store import read_tensor, write_state, write_tensor  # noqa: E402
+
+torch.set_num_threads(1)
+
+LABELS = ["neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise"]
+CORPORA = ["meld", "emorynlp", "dailydialog", "goemotions", "manifest"]
+TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]
+
+
+class TextEncoder(nn.Module):
+    """BERT-shaped interface (input_ids, attention_mask, token_type_ids) -> last_hidden_state."""
+
+    def __init__(self, vocab=30522, emb=64, hidden=128, layers=2, heads=4, ffn=256, max_pos=128, dropout=0.1):
+        super().__init__()
+        self.cfg = dict(vocab_size=vocab, embedding_size=emb, hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=ffn, max_position_embeddings=max_pos)
+        self.word = nn.Embedding(vocab, emb, padding_idx=0)
+        self.proj = nn.Linear(emb, hidden)
+        self.pos = nn.Embedding(max_pos, hidden)
+        self.token_type = nn.Embedding(2, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.drop = nn.Dropout(dropout)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(hidden, heads, ffn, dropout, activation="gelu", batch_first=True)
+            for _ in range(layers)])
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        length = input_ids.shape[1]
+        positions = torch.arange(length, device=input_ids.device).unsqueeze(0)
+        x = self.proj(self.word(input_ids)) + self.pos(positions) + self.token_type(token_type_ids)
+        x = self.drop(self.norm(x))
+        # Additive float mask (not bool) keeps ONNX export on the plain math path.
+        pad = (1.0 - attention_mask.to(x.dtype)) * -1e4
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=pad)
+        return x
+
+
+def mean_pool(hidden, mask):
+    """Transformers.js `pooling: 'mean'`: sum over unmasked tokens / their count."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+class Head(nn.Module):
+    def __init__(self, hidden=128, dim=64, classes=7, dropout=0.1):
+        super().__init__()
+        self.fc = nn.Linear(hidden, dim)
+        self.out = nn.Linear(dim, classes)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, pooled):
+        emb = torch.tanh(self.fc(pooled))
+        return emb, self.out(self.drop(emb))
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = TextEncoder()
+        self.head = Head()
+
+    def forward(self, ids, mask, types):
+        pooled = mean_pool(self.encoder(ids, mask, types), mask)
+        emb, logits = self.head(pooled)
+        return pooled, emb, logits
+
+
+class OnnxWrapper(nn.Module):
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.encoder(input_ids, attention_mask, token_type_ids)
+
+
+def evaluate(y_true, y_pred, k=7):
+    """Same definitions as src/eval/metrics.ts (sklearn weighted/macro F1)."""
+    conf = np.zeros((k, k), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        conf[t, p] += 1
+    support, predicted, tp = conf.sum(1), conf.sum(0), np.diag(conf)
+    denom = support + predicted
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    n = int(conf.sum())
+    present = denom > 0
+    return {"n": n, "accuracy": float(tp.sum() / max(n, 1)), "weightedF1": float((f1 * support).sum() / max(n, 1)),
+            "macroF1": float(f1[present].mean()) if present.any() else 0.0,
+            "perClassF1": {LABELS[i]: float(f1[i]) for i in range(k)}, "confusion": conf.tolist(), "labels": LABELS}
+
+
+def load_split(data, name):
+    ids, meta = read_tensor(os.path.join(data, name + ".ids"))
+    labels, _ = read_tensor(os.path.join(data, name + ".labels"))
+    corpus, _ = read_tensor(os.path.join(data, name + ".corpus"))
+    return ids.astype(np.int64), labels.astype(np.int64), corpus.astype(np.int64), meta
+
+
+def sample_epoch(labels, corpus, rng, args):
+    """Indices for one epoch: MELD x meld_repeat (the target domain), all EmoryNLP, all non-neutral DailyDialog +
+    a dd_neutral fraction of its neutrals (it is ~83% neutral), a goemotions fraction of GoEmotions; capped at
+    epoch_rows."""
+    parts = []
+    for c, name in enumerate(CORPORA):
+        idx = np.nonzero(corpus == c)[0]
+        if len(idx) == 0:
+            continue
+        if name == "meld":
+            parts += [idx] * args.meld_repeat
+        elif name == "dailydialog":
+            neutral = idx[labels[idx] == 0]
+            parts += [idx[labels[idx] != 0], rng.choice(neutral, int(len(neutral) * args.dd_neutral), replace=False)]
+        elif name == "goemotions":
+            parts.append(rng.choice(idx, int(len(idx) * args.goemotions), replace=False))
+        else:
+            parts.append(idx)
+    order = np.concatenate(parts)
+    rng.shuffle(order)
+    return order[: args.epoch_rows]
+
+
+def batches_by_length(order, lengths, batch, rng):
+    """Sort within chunks of 50 batches by length, then shuffle the batches: each batch is cut to its longest row,
+    which makes the 1-thread CPU step ~3x cheaper than always padding to 64."""
+    out = []
+    chunk = batch * 50
+    for s in range(0, len(order), chunk):
+        part = order[s:s + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        out += [part[i:i + batch] for i in range(0, len(part), batch)]
+    rng.shuffle(out)
+    return out
+
+
+def to_batch(ids, rows):
+    x = ids[rows]
+    length = max(int((x != 0).sum(1).max()), 1)
+    x = torch.from_numpy(x[:, :length])
+    mask = (x != 0).long()
+    return x, mask, torch.zeros_like(x)
+
+
+@torch.no_grad()
+def predict(model, ids, batch=256):
+    model.eval()
+    lengths = (ids != 0).sum(1)
+    order = np.argsort(lengths)
+    preds = np.zeros(len(ids), dtype=np.int64)
+    for s in range(0, len(ids), batch):
+        rows = order[s:s + batch]
+        x, m, t = to_batch(ids, rows)
+        preds[rows] = model(x, m, t)[2].argmax(1).numpy()
+    return preds
+
+
+def log(path, msg):
+    print(msg, flush=True)
+    with open(path, "a") as f:
+        f.write(msg + "\n")
+
+
+def export(model, args, logfile):
+    """ONNX (HF layout) + config.json + tokenizer files into args.out; head state + parity references into args.run."""
+    model.eval()
+    enc = model.encoder
+    os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
+    ids = torch.tensor([[101, 7592, 2088, 102]])
+    mask = torch.ones_like(ids)
+    torch.onnx.export(OnnxWrapper(enc), (ids, mask, torch.zeros_like(ids)), os.path.join(args.out, "onnx", "model.onnx"),
+                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+                      dynamic_axes={n: {0: "batch_size", 1: "sequence_length"} for n in
+                                    ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]},
+                      opset_version=14, do_constant_folding=True)
+    cfg = enc.cfg
+    config = {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": cfg["hidden_size"],
+              "num_hidden_layers": cfg["num_hidden_layers"], "num_attention_heads": cfg["num_attention_heads"],
+              "intermediate_size": cfg["intermediate_size"], "vocab_size": cfg["vocab_size"],
+              "max_position_embeddings": cfg["max_position_embeddings"], "type_vocab_size": 2, "hidden_act": "gelu",
+              "pad_token_id": 0, "layer_norm_eps": 1e-5,
+              "emolens": {"embedding_size": cfg["embedding_size"], "note": "EmoLens compact encoder (factorised "
+                          "embedding + 2 post-LN nn.TransformerEncoderLayer); not a BERT checkpoint, BERT-shaped I/O.",
+                          "labels": LABELS, "input": "formatUtterance(speaker, text) = '<speaker>: <text>'",
+                          "max_length": 64}}
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    for name in TOKENIZER_FILES:
+        src, dst = os.path.join(args.tokenizer_dir, name), os.path.join(args.out, name)
+        if os.path.abspath(src) != os.path.abspath(dst):
+            shutil.copyfile(src, dst)
+    head = model.head
+    write_state(os.path.join(args.run, "head"), {
+        "fc.weight": head.fc.weight.detach().numpy(), "fc.bias": head.fc.bias.detach().numpy(),
+        "out.weight": head.out.weight.detach().numpy(), "out.bias": head.out.bias.detach().numpy()},
+        {"labels": LABELS, "pooled": cfg["hidden_size"], "embedding": 64})
+    # Parity references: token ids of a few sentences (from the dev split: TS tokenized them), PyTorch outputs.
+    ref_ids = args.parity_ids
+    with torch.no_grad():
+        pooled_rows, emb_rows, logit_rows, hidden0 = [], [], [], None
+        for row in ref_ids:
+            n = int((row != 0).sum())
+            x = torch.from_numpy(row[None, :n])
+            h = enc(x, torch.ones_like(x), torch.zeros_like(x))
+            if hidden0 is None:
+                hidden0 = h[0].numpy()
+            p = h.mean(1)
+            e, lg = head(p)
+            pooled_rows.append(p[0].numpy()); emb_rows.append(e[0].numpy()); logit_rows.append(lg[0].numpy())
+    pdir = os.path.join(args.out, "parity")
+    write_tensor(os.path.join(pdir, "ids"), ref_ids.astype(np.int32), {"note": "token ids (TS tokenizer), 0 = pad"})
+    write_tensor(os.path.join(pdir, "pooled"), np.stack(pooled_rows).astype(np.float32))
+    write_tensor(os.path.join(pdir, "embedding"), np.stack(emb_rows).astype(np.float32))
+    write_tensor(os.path.join(pdir, "logits"), np.stack(logit_rows).astype(np.float32))
+    write_tensor(os.path.join(pdir, "hidden0"), hidden0.astype(np.float32))
+    log(logfile, f"exported ONNX ({os.path.getsize(os.path.join(args.out, 'onnx', 'model.onnx'))} bytes) + head + parity refs")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=".cache/text")
+    ap.add_argument("--run", default=".cache/text/run")
+    ap.add_argument("--out", default="public/models/text-encoder")
+    ap.add_argument("--tokenizer-dir", default="../shared/models/tokenizers/bert-base-uncased")
+    ap.add_argument("--minutes", type=float, default=13.0, help="wall-clock budget for training (export excluded)")
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epoch-rows", type=int, default=25000)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--meld-repeat", type=int, default=2)
+    ap.add_argument("--dd-neutral", type=float, default=0.1)
+    ap.add_argument("--goemotions", type=float, default=0.3)
+    ap.add_argument("--weight-power", type=float, default=0.5, help="class weight = (mean count / count)^power")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="2 steps, 1 epoch: for the unit test")
+    ap.add_argument("--export-only", action="store_true", help="export the best checkpoint without training")
+    args = ap.parse_args()
+    os.makedirs(args.run, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
+    logfile = os.path.join(args.out, "train.log")
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    ids, labels, corpus, meta = load_split(args.data, "train")
+    dev_sets = {}
+    for name in ["dev_meld", "dev_emorynlp", "dev_dailydialog"]:
+        if os.path.exists(os.path.join(args.data, name + ".ids.json")):
+            dids, dlab = load_split(args.data, name)[:2]
+            if name != "dev_meld" and len(dids) > 1000:  # keep per-epoch evaluation cheap on 1 thread
+                keep = np.random.default_rng(1).choice(len(dids), 1000, replace=False)
+                dids, dlab = dids[keep], dlab[keep]
+            dev_sets[name] = (dids, dlab)
+    select = "dev_meld" if "dev_meld" in dev_sets else None
+    lengths = (ids != 0).sum(1)
+    src = dev_sets[select][0] if select else ids
+    args.parity_ids = src[:4].astype(np.int32)
+
+    model = Classifier()
+    ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+    state = {"epoch": 0, "step": 0, "best": -1.0, "history": []}
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    if (args.resume or args.export_only) and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
+        rng = np.random.default_rng(args.seed + state["epoch"])
+        log(logfile, f"resumed from epoch {state['epoch']} (best MELD-dev wF1 {state['best']:.4f})")
+    elif not args.export_only:
+        open(logfile, "w").close()
+        log(logfile, f"train_text.py {' '.join(sys.argv[1:])}")
+        log(logfile, f"train rows {len(ids)} per corpus " + json.dumps(
+            {CORPORA[c]: int((corpus == c).sum()) for c in range(len(CORPORA)) if (corpus == c).any()}))
+        log(logfile, f"params {sum(p.numel() for p in model.parameters())}")
+
+    epochs = 1 if args.smoke else args.epochs
+    steps_per_epoch = 2 if args.smoke else math.ceil(min(args.epoch_rows, len(ids)) / args.batch)
+    total_steps = epochs * steps_per_epoch
+    warmup = min(300, total_steps // 10 + 1)
+    sched = lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / max(total_steps, 1))  # noqa: E731
+    t_start = time.time()
+    while not args.export_only and state["epoch"] < epochs:
+        order = sample_epoch(labels, corpus, rng, args)
+        counts = np.bincount(labels[order], minlength=7).astype(np.float64)
+        weights = np.where(counts > 0, (counts.sum() / 7 / np.maximum(counts, 1)) ** args.weight_power, 0.0)
+        wt = torch.tensor(weights, dtype=torch.float32)
+        model.train()
+        batches = batches_by_length(order, lengths, args.batch, rng)[:steps_per_epoch]
+        loss_sum, seen, t_ep, stopped = 0.0, 0, time.time(), False
+        for bi, rows in enumerate(batches):
+            for g in opt.param_groups:
+                g["lr"] = args.lr * sched(state["step"])
+            x, m, t = to_batch(ids, rows)
+            _, _, logits = model(x, m, t)
+            loss = F.cross_entropy(logits, torch.from_numpy(labels[rows]), weight=wt, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            state["step"] += 1
+            loss_sum += float(loss) * len(rows); seen += len(rows)
+            if bi % 100 == 0:
+                log(logfile, f"epoch {state['epoch'] + 1} step {bi}/{len(batches)} loss {loss_sum / seen:.4f} "
+                             f"lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t_ep):.0f} rows/s")
+            if time.time() - t_start > args.minutes * 60:
+                stopped = True
+                break
+        state["epoch"] += 1
+        scores = {}
+        for name, (dids, dlab) in dev_sets.items():
+            scores[name] = evaluate(dlab, predict(model, dids))
+        summary = {k: round(v["weightedF1"], 4) for k, v in scores.items()}
+        log(logfile, f"epoch {state['epoch']} done: {seen} rows, loss {loss_sum / max(seen, 1):.4f}, "
+                     f"{time.time() - t_ep:.0f} s, dev weighted F1 {json.dumps(summary)}")
+        score = scores[select]["weightedF1"] if select else -loss_sum
+        state["history"].append({"epoch": state["epoch"], "loss": loss_sum / max(seen, 1), "dev": summary})
+        if score > state["best"]:
+            state["best"] = score
+            torch.save({"model": model.state_dict(), "epoch": state["epoch"], "scores": scores}, best_path)
+            log(logfile, f"  new best ({score:.4f}) saved")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt_path)
+        if stopped:
+            log(logfile, f"time budget of {args.minutes} min reached after epoch {state['epoch']}")
+            break
+    log(logfile, f"training wall time {time.time() - t_start:.0f} s")
+
+    best = torch.load(best_path)
+    model.load_state_dict(best["model"])
+    log(logfile, f"exporting best epoch {best['epoch']}")
+    if select:
+        m = best["scores"][select]
+        with open(os.path.join(args.run, "dev_metrics.json"), "w") as f:
+            json.dump(m, f, indent=1)
+        log(logfile, f"MELD dev (PyTorch): acc {m['accuracy']:.4f} weighted F1 {m['weightedF1']:.4f} macro F1 "
+                     f"{m['macroF1']:.4f} per class {json.dumps({k: round(v, 3) for k, v in m['perClassF1'].items()})}")
+        for name, sc in best["scores"].items():
+            with open(os.path.join(args.run, f"{name}_metrics.json"), "w") as f:
+                json.dump(sc, f, indent=1)
+    export(model, args, logfile)
+
+
+if __name__ == "__main__":
+    main()
