@@ -22,6 +22,14 @@ import { type Corpus, type Utterance, readDailyDialog, readEmoryNlpCsv, readGoEm
 
 export const CORPORA: Corpus[] = ['meld', 'emorynlp', 'dailydialog', 'goemotions', 'manifest'];
 
+/** Fixed inputs whose PyTorch outputs train_text.py stores as parity references (the texts travel in the meta). */
+export const PARITY_TEXTS = [
+  formatUtterance('Chandler', 'Oh my God, I cannot believe you did that!'),
+  formatUtterance('Monica', "I'm so sorry... I didn't mean to hurt you."),
+  formatUtterance('', 'hello world'),
+  formatUtterance('Ross', 'We were on a break!'),
+];
+
 interface Sources {
   meldTrain?: string; meldDev?: string; emoryTrain?: string; emoryDev?: string; dailydialog?: string; goemotions?: string;
 }
@@ -77,6 +85,8 @@ export async function prepareText(sources: Sources, out: string, maxLength = DEF
   for (const r of train) if (r.label >= 0) perCorpus[r.corpus] = (perCorpus[r.corpus] ?? 0) + 1;
   (summary.train as Record<string, unknown>).corpora = perCorpus;
   for (const [split, rows] of Object.entries(dev)) summary[split] = writeSplit(tokenizer, out, split, rows, maxLength);
+  const parity = tokenizer.tokenize(PARITY_TEXTS, maxLength);
+  writeTensor(join(out, 'parity.ids'), parity.inputIds, [PARITY_TEXTS.length, maxLength], { texts: PARITY_TEXTS, maxLength });
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 1));
   return summary;
 }

@@ -234,7 +234,8 @@ def export(model, args, logfile):
             e, lg = head(p)
             pooled_rows.append(p[0].numpy()); emb_rows.append(e[0].numpy()); logit_rows.append(lg[0].numpy())
     pdir = os.path.join(args.out, "parity")
-    write_tensor(os.path.join(pdir, "ids"), ref_ids.astype(np.int32), {"note": "token ids (TS tokenizer), 0 = pad"})
+    write_tensor(os.path.join(pdir, "ids"), ref_ids.astype(np.int32),
+                 {"texts": args.parity_texts, "note": "token ids from src/text/tokenizer.ts, 0 = pad"})
     write_tensor(os.path.join(pdir, "pooled"), np.stack(pooled_rows).astype(np.float32))
     write_tensor(os.path.join(pdir, "embedding"), np.stack(emb_rows).astype(np.float32))
     write_tensor(os.path.join(pdir, "logits"), np.stack(logit_rows).astype(np.float32))
@@ -279,8 +280,12 @@ def main():
             dev_sets[name] = (dids, dlab)
     select = "dev_meld" if "dev_meld" in dev_sets else None
     lengths = (ids != 0).sum(1)
-    src = dev_sets[select][0] if select else ids
-    args.parity_ids = src[:4].astype(np.int32)
+    # Parity inputs: fixed sentences tokenized by TS (prepare-text.ts PARITY_TEXTS), else the first train rows.
+    if os.path.exists(os.path.join(args.data, "parity.ids.json")):
+        pids, pmeta = read_tensor(os.path.join(args.data, "parity.ids"))
+        args.parity_ids, args.parity_texts = pids.astype(np.int32), pmeta.get("texts", [])
+    else:
+        args.parity_ids, args.parity_texts = ids[:4].astype(np.int32), []
 
     model = Classifier()
     ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
