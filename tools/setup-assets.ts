@@ -36,4 +36,6 @@ const counts = {
   tfjsWasm: copyMatching(join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist'), join(out, 'tfjs-wasm'), /\.wasm$/),
   faceApi: copyMatching(join(packageDir('@vladmandic/face-api'), 'model'), join(out, 'face-api'), /^tiny_face_detector_model/),
 };
+// A face photo for the benchmark page's fixed frame (ships with face-api; MIT).
+copyFileSync(join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'), join(out, 'bench-face.jpg'));
 console.log(`setup-assets: ${JSON.stringify(counts)} files in ${out}/`);

@@ -1,0 +1,37 @@
+/**
+ * Makes the fake webcam and microphone files at test time (nothing binary is committed): a face photo that ships
+ * with @vladmandic/face-api looped into a .y4m, and espeak-ng speech with pauses into a .wav (Chromium loops both).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FAKE_AUDIO, FAKE_VIDEO, FIXTURES } from '../playwright.config.ts';
+
+export const FACE_PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+const SENTENCES = ['I am so happy to see you again, this is wonderful!', 'No, this is terrible. I am really angry about it.'];
+
+function run(cmd: string, args: string[]): void {
+  try { execFileSync(cmd, args, { stdio: 'pipe' }); } catch (e) {
+    throw new Error(`e2e fixtures: \`${cmd} ${args.join(' ')}\` failed (${(e as Error).message}). Install it: apt-get install -y ffmpeg sox espeak-ng`);
+  }
+}
+
+export default function globalSetup(): void {
+  mkdirSync(FIXTURES, { recursive: true });
+  if (!existsSync(FAKE_VIDEO)) {
+    // 4 s at 10 fps, 640×480: enough frames for the detector, small enough (~18 MB) for a temp file.
+    run('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', FACE_PHOTO, '-t', '4', '-r', '10', '-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2', '-pix_fmt', 'yuv420p', FAKE_VIDEO]);
+  }
+  if (!existsSync(FAKE_AUDIO)) {
+    const parts: string[] = [];
+    SENTENCES.forEach((s, i) => {
+      const speech = join(FIXTURES, `s${i}.wav`);
+      run('espeak-ng', ['-w', speech, '-s', '150', s]);
+      const padded = join(FIXTURES, `p${i}.wav`);
+      // 1.2 s of silence after each sentence ends the turn for the voice-activity detector.
+      run('sox', [speech, '-r', '48000', '-c', '1', '-b', '16', padded, 'pad', '0.3', '1.2']);
+      parts.push(padded);
+    });
+    run('sox', [...parts, FAKE_AUDIO]);
+  }
+}

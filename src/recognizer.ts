@@ -1,0 +1,106 @@
+/**
+ * The recognizer: picks the tfjs backend, loads the three encoders and the fusion (every file checked against the
+ * manifest, with progress), and turns raw inputs (text, 16 kHz PCM, 48×48 face crops) into embeddings and fused
+ * turn results over a causal conversation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
+import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
+import { configureTransformers } from './text/env.ts';
+import { TextEncoder as TextEmotionEncoder } from './text/encoder.ts';
+import { AudioEncoder } from './audio/encoder.ts';
+import { extractAudioFeatures } from './audio/features.ts';
+import { FaceEncoder } from './video/face-encoder.ts';
+import { loadFusionParams, disposeParams } from './fusion/weights.ts';
+import { fusionForward, type FusionConfig, type FusionParams } from './fusion/model.ts';
+import { makeFusionInput, disposeFusionInput, type TurnFeatures } from './fusion/batch.ts';
+import { Conversation, type TurnEmbeddings, type TurnResult } from './session/conversation.ts';
+
+export interface RecognizerOptions {
+  /** URL folder holding manifest.json and the model folders. Default `/models/`. */
+  modelsBaseUrl: string;
+  /** URL folder of the WASM runtimes the app serves itself (tfjs-wasm/, ort/). Default `/vendor/`. */
+  vendorBaseUrl: string;
+  /** Force a tfjs backend; default: WebGPU → WebGL → WASM → CPU. */
+  backend?: BackendName;
+  /** Text encoder: a folder under modelsBaseUrl or a Transformers.js model id. Default `text-encoder`. */
+  textModel: string;
+  onProgress?: ProgressCallback;
+}
+
+export const DEFAULT_RECOGNIZER_OPTIONS: RecognizerOptions = { modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder' };
+
+export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number }
+
+export class Recognizer {
+  readonly conversation: Conversation;
+
+  private constructor(
+    readonly backend: BackendChoice,
+    readonly loader: AssetLoader,
+    private readonly text: TextEmotionEncoder,
+    private readonly audio: AudioEncoder,
+    private readonly face: FaceEncoder,
+    private readonly fusionParams: FusionParams,
+    readonly fusionConfig: FusionConfig,
+  ) {
+    this.conversation = new Conversation(fusionParams, fusionConfig);
+  }
+
+  static async create(options: Partial<RecognizerOptions> = {}): Promise<Recognizer> {
+    const o = { ...DEFAULT_RECOGNIZER_OPTIONS, ...options };
+    const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/` });
+    const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
+    await loader.loadManifest();
+    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.fetchForTransformers });
+    const [text, audio, face, fusion] = await Promise.all([
+      TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler('text-head') }),
+      AudioEncoder.load(loader.layersModelHandler('audio-encoder')),
+      FaceEncoder.load(loader.layersModelHandler('face-encoder')),
+      loadFusionParams(loader.layersModelHandler('fusion')),
+    ]);
+    o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
+    return new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
+  }
+
+  async embedText(text: string): Promise<ModalityEmbedding> {
+    const trimmed = text.trim();
+    if (!trimmed) throw new Error('Empty text: type what was said, or leave the text out of the turn');
+    const started = performance.now();
+    const [r] = await this.text.classify([trimmed]);
+    return { ...r, ms: performance.now() - started };
+  }
+
+  async embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> {
+    const started = performance.now();
+    const r = await this.audio.embed(extractAudioFeatures(pcm16k));
+    return { ...r, ms: performance.now() - started };
+  }
+
+  async embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> {
+    if (!crops.length) return [];
+    const started = performance.now();
+    const rs = await this.face.embed(crops);
+    const ms = (performance.now() - started) / crops.length;
+    return rs.map((r) => ({ ...r, ms }));
+  }
+
+  addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
+    return this.conversation.addTurn(turn);
+  }
+
+  /** Fused probabilities for every turn of one dialogue given as embeddings (tests and benchmarks). */
+  async fuseDialogue(turns: TurnFeatures[]): Promise<number[][]> {
+    const input = makeFusionInput([turns], this.fusionConfig);
+    const probs = tf.tidy(() => tf.softmax(fusionForward(this.fusionParams, input, this.fusionConfig).fusedLogits).squeeze([0]));
+    const values = (await probs.array()) as number[][];
+    probs.dispose(); disposeFusionInput(input);
+    return values;
+  }
+
+  dispose(): void {
+    this.text.dispose(); this.audio.dispose(); this.face.dispose();
+    disposeParams(this.fusionParams);
+    this.conversation.clear();
+  }
+}

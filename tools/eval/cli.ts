@@ -1,0 +1,147 @@
+/**
+ * The evaluation CLI (DESIGN §5), for the shipped models in public/models:
+ *
+ *   npm run eval -- text   --data <MELD-style csv | manifest csv>          [--json out.json]
+ *   npm run eval -- audio  --data <RAVDESS/TESS/label folder | manifest>    [--json out.json]
+ *   npm run eval -- face   --data <label folder (FER2013, CK+) | manifest>  [--json out.json]
+ *   npm run eval -- fusion --dialogues <MELD-style csv> --audio <dir> --faces <dir> [--seed N] [--json out.json]
+ *
+ * Prints accuracy, weighted F1 (MELD's standard metric), macro F1, per-class F1 and the confusion matrix.
+ * A manifest is a CSV with header `path_or_text,label[,speaker,dialogue_id]`.
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { evaluate, formatReport, argmaxRows, type EvalResult } from '../../src/eval/metrics.ts';
+import { readManifest } from '../data/manifest.ts';
+import { readMeldCsv, readEmoryNlpCsv, type Utterance } from '../data/text.ts';
+import { readSpeechFolder } from '../data/speech.ts';
+import { readLabelFolders } from '../data/faces.ts';
+import { readCsvRecords } from '../data/csv.ts';
+import { embedAudioFiles, embedFaceImages, embedTexts, loadAudioEncoder, loadFaceEncoder, loadFusion, loadTextEncoder, MODELS_DIR } from '../node-models.ts';
+import { pseudoAlign, type Dialogue } from '../train/fusion/pseudo-align.ts';
+import type { FusionSplit } from '../train/fusion/data.ts';
+import { evaluateFusion } from '../train/fusion/evaluate.ts';
+
+const USAGE = `usage: npm run eval -- <text|audio|face|fusion> --data <path> [--json out.json]
+       npm run eval -- fusion --dialogues <csv> --audio <dir> --faces <dir> [--seed N] [--json out.json]`;
+
+class UsageError extends Error {}
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    data: { type: 'string' }, json: { type: 'string' }, models: { type: 'string', default: MODELS_DIR },
+    dialogues: { type: 'string' }, audio: { type: 'string' }, faces: { type: 'string' }, seed: { type: 'string', default: '1' },
+    limit: { type: 'string' },
+  },
+});
+
+const progress = (what: string, total: number) => (done: number): void => { process.stderr.write(`\r${what}: ${done}/${total}`); if (done >= total) process.stderr.write('\n'); };
+const limit = <T>(items: T[]): T[] => (args.limit ? items.slice(0, Number(args.limit)) : items);
+
+function requirePath(flag: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`missing --${flag}`);
+  if (!existsSync(value)) throw new UsageError(`--${flag} ${value}: no such file or folder`);
+  return value;
+}
+
+const isCsv = (path: string): boolean => statSync(path).isFile() && path.toLowerCase().endsWith('.csv');
+
+/** MELD-style CSV (Utterance/Speaker/Emotion/Dialogue_ID/Utterance_ID), EmoryNLP CSV, or a manifest. */
+function readTextData(path: string): Utterance[] {
+  if (!isCsv(path)) throw new UsageError(`text --data must be a CSV file (MELD-style or manifest), got ${path}`);
+  const header = Object.keys(readCsvRecords(path)[0] ?? {});
+  if (header.includes('path_or_text')) {
+    return readManifest(path).rows.map((r) => ({ text: r.pathOrText, label: r.label, speaker: r.speaker, dialogueId: r.dialogueId, turn: r.turn, corpus: 'manifest' as const }));
+  }
+  if (header.includes('Scene_ID')) return readEmoryNlpCsv(path);
+  if (header.includes('Utterance') && header.includes('Emotion')) return readMeldCsv(path);
+  throw new UsageError(`${path}: not a MELD-style CSV (Utterance, Speaker, Emotion, Dialogue_ID, Utterance_ID) nor a manifest (path_or_text,label,...)`);
+}
+
+function readFiles(path: string, folderReader: (dir: string) => { path: string; label: number }[]): { path: string; label: number }[] {
+  const items = isCsv(path) ? readManifest(path).rows.map((r) => ({ path: r.path, label: r.label })) : folderReader(path);
+  const labelled = items.filter((i) => i.label >= 0);
+  if (!labelled.length) throw new UsageError(`${path}: found no labelled files in a known layout`);
+  return labelled;
+}
+
+async function evalText(path: string): Promise<EvalResult> {
+  const utterances = limit(readTextData(path).filter((u) => u.label >= 0));
+  const encoder = await loadTextEncoder(args.models);
+  const { probs } = await embedTexts(encoder, utterances, progress('text', utterances.length));
+  await encoder.dispose();
+  return evaluate(utterances.map((u) => u.label), argmaxRows(probs));
+}
+
+async function evalAudio(path: string): Promise<EvalResult> {
+  const items = limit(readFiles(path, readSpeechFolder));
+  const encoder = await loadAudioEncoder(args.models);
+  const { probs } = await embedAudioFiles(encoder, items.map((i) => i.path), progress('audio', items.length));
+  encoder.dispose();
+  return evaluate(items.map((i) => i.label), argmaxRows(probs));
+}
+
+async function evalFace(path: string): Promise<EvalResult> {
+  const items = limit(readFiles(path, readLabelFolders));
+  const encoder = await loadFaceEncoder(args.models);
+  const { probs } = await embedFaceImages(encoder, items.map((i) => i.path), progress('face', items.length));
+  encoder.dispose();
+  return evaluate(items.map((i) => i.label), argmaxRows(probs));
+}
+
+/** Builds pseudo-aligned test conversations from the given material and scores fused vs each modality alone. */
+async function evalFusion(): Promise<Record<string, EvalResult>> {
+  const dialoguesCsv = requirePath('dialogues', args.dialogues);
+  const utterances = readTextData(dialoguesCsv);
+  const audioItems = readFiles(requirePath('audio', args.audio), readSpeechFolder);
+  const faceItems = readFiles(requirePath('faces', args.faces), readLabelFolders);
+
+  const textEncoder = await loadTextEncoder(args.models);
+  const text = await embedTexts(textEncoder, utterances, progress('text', utterances.length));
+  await textEncoder.dispose();
+  const audioEncoder = await loadAudioEncoder(args.models);
+  const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length));
+  audioEncoder.dispose();
+  const faceEncoder = await loadFaceEncoder(args.models);
+  const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length));
+  faceEncoder.dispose();
+
+  const pool = (rows: Float32Array[], labels: number[]) => {
+    const dim = rows[0].length, data = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => data.set(r, i * dim));
+    return { dim, data, labels };
+  };
+  const byDialogue = new Map<string, Dialogue>();
+  utterances.forEach((u, i) => {
+    if (!byDialogue.has(u.dialogueId)) byDialogue.set(u.dialogueId, { id: u.dialogueId, turns: [] });
+    byDialogue.get(u.dialogueId)!.turns.push({ speaker: u.speaker, label: u.label, textIndex: i });
+  });
+  const dialogues = [...byDialogue.values()];
+  const split: FusionSplit = { text: pool(text.embeddings, utterances.map((u) => u.label)), dialogues, audio: pool(audio.embeddings, audioItems.map((i) => i.label)), face: pool(face.embeddings, faceItems.map((i) => i.label)) };
+  const aligned = pseudoAlign(dialogues, split.audio.labels, split.face.labels, { seed: Number(args.seed) });
+  const { params, config } = await loadFusion(args.models);
+  const out: Record<string, EvalResult> = {};
+  for (const condition of ['fused', 'text', 'audio', 'face'] as const) out[condition] = await evaluateFusion(params, config, aligned, split, condition);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const mode = positionals[0];
+  let result: EvalResult | Record<string, EvalResult>;
+  if (mode === 'text') result = await evalText(requirePath('data', args.data));
+  else if (mode === 'audio') result = await evalAudio(requirePath('data', args.data));
+  else if (mode === 'face') result = await evalFace(requirePath('data', args.data));
+  else if (mode === 'fusion') result = await evalFusion();
+  else throw new UsageError(mode ? `unknown mode "${mode}"` : 'missing mode');
+
+  if (mode === 'fusion') for (const [condition, r] of Object.entries(result)) console.log(formatReport(r as EvalResult, `fusion · ${condition}`));
+  else console.log(formatReport(result as EvalResult, `${mode} · ${args.data}`));
+  if (args.json) { writeFileSync(args.json, JSON.stringify(result, null, 1) + '\n'); console.log(`wrote ${args.json}`); }
+}
+
+main().catch((error) => {
+  if (error instanceof UsageError) { console.error(`eval: ${error.message}\n${USAGE}`); process.exit(2); }
+  console.error(`eval failed: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});
