@@ -107,22 +107,28 @@ function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return x.sub(mean).div(variance.add(1e-5).sqrt()).mul(g).add(b);
 }
 
+/** Wraps a non-differentiable op (comparisons, top-k, argmax) so its gradient is zero instead of missing. */
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+function zeroGradient(f: (x: tf.Tensor) => tf.Tensor): CustomGradientFunc {
+  return ((x: tf.Tensor) => ({ value: f(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as CustomGradientFunc;
+}
+
 /**
  * Keeps each row's top-k entries of `weights` (last axis) and renormalises them. The mask is built inside
  * customGrad because comparison ops have no gradient in tfjs; the gradient flows through the kept weights.
  */
 export function topKRenormalize(weights: tf.Tensor, k: number): tf.Tensor {
-  const mask = tf.customGrad((w: tf.Tensor) => {
+  const mask = tf.customGrad(zeroGradient((w) => {
     const kth = tf.topk(w, k).values.slice([...w.shape.slice(0, -1).map(() => 0), k - 1], [...w.shape.slice(0, -1), 1]);
-    return { value: tf.cast(tf.greaterEqual(w, kth), 'float32'), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-  })(weights);
+    return tf.cast(tf.greaterEqual(w, kth), 'float32');
+  }))(weights);
   const kept = weights.mul(mask);
   return kept.div(kept.sum(-1, true).add(1e-9));
 }
 
 /** Fraction of tokens whose top-1 expert is e, times mean router probability of e, summed (Switch Transformer). */
 function balanceLoss(probs: tf.Tensor2D, tokenMask: tf.Tensor1D, experts: number): tf.Scalar {
-  const top1 = tf.customGrad((p: tf.Tensor) => ({ value: tf.oneHot(tf.argMax(p, -1), experts).toFloat(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))(probs);
+  const top1 = tf.customGrad(zeroGradient((p) => tf.oneHot(tf.argMax(p, -1), experts).toFloat()))(probs);
   const m = tokenMask.expandDims(1);
   const count = tokenMask.sum().add(1e-9);
   const f = top1.mul(m).sum(0).div(count);

@@ -79,7 +79,7 @@ export class Conversation {
       ];
     });
     // Async reads only: synchronous reads stall the WebGPU backend.
-    const [p, m, g] = await Promise.all([fused.data(), modal.data(), gate.data()]);
+    const [p, m, g] = (await Promise.all([fused.data(), modal.data(), gate.data()])) as Float32Array[];
     tf.dispose([fused, modal, gate]); disposeFusionInput(input);
     const fusionMs = performance.now() - started;
 

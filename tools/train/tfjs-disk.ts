@@ -31,7 +31,7 @@ export function diskLoader(dir: string): tf.io.IOHandler {
       const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Uint8Array[] = [];
-      for (const group of modelJson.weightsManifest as tf.io.WeightsManifestGroupConfig[]) {
+      for (const group of modelJson.weightsManifest as tf.io.WeightsManifestConfig) {
         specs.push(...group.weights);
         for (const p of group.paths) buffers.push(readFileSync(join(dir, p)));
       }

@@ -82,9 +82,9 @@ for (let epoch = startEpoch; epoch < epochs; epoch++) {
   const improved = fused.weightedF1 > best;
   if (improved) {
     best = fused.weightedF1;
-    await diskSaver(out).save(await fusionToArtifacts(params, config, { epoch, devWeightedF1: best, hyper }));
+    await diskSaver(out).save!(await fusionToArtifacts(params, config, { epoch, devWeightedF1: best, hyper }));
   }
-  await diskSaver(checkpoint).save(await fusionToArtifacts(params, config, { epoch, best }));
+  await diskSaver(checkpoint).save!(await fusionToArtifacts(params, config, { epoch, best }));
   log(`epoch ${epoch + 1}/${epochs} loss ${(lossSum / steps).toFixed(4)} dev wF1 ${fused.weightedF1.toFixed(4)} acc ${fused.accuracy.toFixed(4)}${improved ? ' *' : ''} (${((Date.now() - started) / 1000).toFixed(0)} s, ${tf.memory().numTensors} tensors)`);
 }
 
