@@ -194,11 +194,14 @@ def export(model, args, logfile):
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
     ids = torch.tensor([[101, 7592, 2088, 102]])
     mask = torch.ones_like(ids)
-    torch.onnx.export(OnnxWrapper(enc), (ids, mask, torch.zeros_like(ids)), os.path.join(args.out, "onnx", "model.onnx"),
+    wrapper = OnnxWrapper(enc).eval()
+    torch.onnx.export(wrapper, (ids, mask, torch.zeros_like(ids)), os.path.join(args.out, "onnx", "model.onnx"),
                       input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
                       dynamic_axes={n: {0: "batch_size", 1: "sequence_length"} for n in
                                     ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]},
                       opset_version=14, do_constant_folding=True)
+    # torch.onnx.export restores the wrapper's previous mode on exit: make sure references run without dropout.
+    model.eval()
     cfg = enc.cfg
     config = {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": cfg["hidden_size"],
               "num_hidden_layers": cfg["num_hidden_layers"], "num_attention_heads": cfg["num_attention_heads"],
@@ -307,8 +310,16 @@ def main():
     steps_per_epoch = 2 if args.smoke else math.ceil(min(args.epoch_rows, len(ids)) / args.batch)
     total_steps = epochs * steps_per_epoch
     warmup = min(300, total_steps // 10 + 1)
-    sched = lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / max(total_steps, 1))  # noqa: E731
     t_start = time.time()
+    prev_seconds = state.get("seconds", 0.0)
+
+    def sched(s):
+        # Linear warmup, then linear decay over whichever runs out first: the steps or the time budget
+        # (so a run cut by --minutes still ends at a low learning rate; a resumed run restarts warm).
+        used = prev_seconds + time.time() - t_start
+        progress = max(s / max(total_steps, 1), used / (prev_seconds + args.minutes * 60))
+        return min(1.0, (s + 1) / warmup) * max(0.05, 1 - progress)
+
     while not args.export_only and state["epoch"] < epochs:
         order = sample_epoch(labels, corpus, rng, args)
         counts = np.bincount(labels[order], minlength=7).astype(np.float64)
@@ -336,6 +347,7 @@ def main():
                 stopped = True
                 break
         state["epoch"] += 1
+        state["seconds"] = prev_seconds + time.time() - t_start
         scores = {}
         for name, (dids, dlab) in dev_sets.items():
             scores[name] = evaluate(dlab, predict(model, dids))

@@ -1,0 +1,64 @@
+/**
+ * Parity of the shipped text model with PyTorch: the ONNX encoder run by Transformers.js (feature-extraction, mean
+ * pooling) must reproduce PyTorch's mean-pooled hidden state, and the tfjs head PyTorch's embedding and logits, on the
+ * reference sentences train_text.py stored in public/models/text-encoder/parity/.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { pipeline } from '@huggingface/transformers';
+import { configureTransformers } from '../../src/text/env.ts';
+import { TextEncoder } from '../../src/text/encoder.ts';
+import { TextTokenizer } from '../../src/text/tokenizer.ts';
+import { readTensor } from '../../tools/train/store.ts';
+import { diskLoader, loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
+
+const PARITY = 'public/models/text-encoder/parity';
+configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
+
+const ids = readTensor<{ texts: string[] }>(`${PARITY}/ids`);
+const texts = ids.meta.texts;
+const pooled = readTensor(`${PARITY}/pooled`);
+const embedding = readTensor(`${PARITY}/embedding`);
+const logits = readTensor(`${PARITY}/logits`);
+const [rows, L] = ids.shape;
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('reference sentences tokenize to the ids PyTorch saw', async () => {
+  assert.equal(texts.length, rows);
+  const tok = await TextTokenizer.load('text-encoder');
+  assert.deepEqual([...tok.tokenize(texts, L).inputIds], [...ids.data]);
+});
+
+test('Transformers.js feature-extraction (mean pooling) = PyTorch mean-pooled hidden state within 1e-4', async () => {
+  const extractor = await pipeline('feature-extraction', 'text-encoder');
+  const out = await extractor(texts, { pooling: 'mean', normalize: false }); // batched: padding must not leak
+  assert.deepEqual(out.dims, pooled.shape);
+  const diff = maxAbsDiff(out.data as Float32Array, pooled.data as Float32Array);
+  assert.ok(diff < 1e-4, `max |diff| ${diff}`);
+  await extractor.dispose();
+});
+
+test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.classify end to end', async () => {
+  const head = await loadLayersModelFromDisk('public/models/text-head');
+  const [e, l] = tf.tidy(() => head.predict(tf.tensor2d(pooled.data as Float32Array, pooled.shape as [number, number])) as tf.Tensor[]);
+  assert.ok(maxAbsDiff(await e.data(), embedding.data as Float32Array) < 1e-4);
+  assert.ok(maxAbsDiff(await l.data(), logits.data as Float32Array) < 1e-4);
+  tf.dispose([e, l]);
+  head.dispose();
+
+  const encoder = await TextEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
+  const preds = await encoder.classify(texts);
+  preds.forEach((p, i) => {
+    const k = p.logits.length;
+    assert.ok(maxAbsDiff(p.logits, (logits.data as Float32Array).subarray(i * k, (i + 1) * k)) < 1e-4);
+    assert.ok(Math.abs(p.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  });
+  await encoder.dispose();
+});

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configureTransformers } from '../../src/text/env.ts';
+import { TextTokenizer, formatUtterance } from '../../src/text/tokenizer.ts';
+
+configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
+const tokenizer = await TextTokenizer.load('text-encoder');
+
+test('known ids: "hello world" → [CLS] hello world [SEP]', () => {
+  assert.deepEqual(tokenizer.encode('hello world'), [101, 7592, 2088, 102]);
+  assert.deepEqual(tokenizer.encode('Hello World'), [101, 7592, 2088, 102]); // uncased
+});
+
+test('round trip: decode(encode(x)) equals lower-cased x (punctuation re-spaced by BERT decode rules)', () => {
+  for (const x of ['I cannot believe it', 'We were on a break', 'Pivot pivot PIVOT']) {
+    assert.equal(tokenizer.decode(tokenizer.encode(x)), x.toLowerCase());
+  }
+  assert.equal(tokenizer.decode(tokenizer.encode("Oh my God, it's you!")), "oh my god, it's you!");
+});
+
+test('tokenize: fixed length, padding, attention mask, truncation keeps [SEP]', () => {
+  const long = Array.from({ length: 100 }, () => 'word').join(' ');
+  const b = tokenizer.tokenize(['hello world', long], 8);
+  assert.equal(b.batch, 2);
+  assert.equal(b.length, 8);
+  assert.deepEqual([...b.inputIds.subarray(0, 8)], [101, 7592, 2088, 102, 0, 0, 0, 0]);
+  assert.deepEqual([...b.attentionMask.subarray(0, 8)], [1, 1, 1, 1, 0, 0, 0, 0]);
+  assert.equal(b.inputIds[8], 101);
+  assert.equal(b.inputIds[15], 102);
+  assert.deepEqual([...b.attentionMask.subarray(8, 16)], [1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.ok(b.tokenTypeIds.every((v) => v === 0));
+});
+
+test('formatUtterance: "<speaker>: <text>", bare text without a speaker', () => {
+  assert.equal(formatUtterance('Ross', ' We were on a break! '), 'Ross: We were on a break!');
+  assert.equal(formatUtterance('', 'hi'), 'hi');
+  assert.equal(formatUtterance(undefined, 'hi'), 'hi');
+  assert.deepEqual(tokenizer.encode(formatUtterance('Ross', 'hi')), [101, 5811, 1024, 7632, 102]);
+});
