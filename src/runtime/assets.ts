@@ -112,12 +112,18 @@ export class AssetLoader {
     };
   }
 
-  /** A `fetch` for Transformers.js (`env.fetch`): files under baseUrl are verified; anything else is refused, so no model request leaves the app. */
-  readonly fetchForTransformers = async (input: string | URL): Promise<Response> => {
-    const url = new URL(String(input), globalThis.location?.href ?? 'http://localhost/');
-    const base = new URL(this.baseUrl, globalThis.location?.href ?? 'http://localhost/');
-    if (!url.href.startsWith(base.href)) throw new AssetError(url.href, 'is outside the app\'s model folder; EmoLens does not fetch models from other origins');
-    const file = decodeURIComponent(url.href.slice(base.href.length));
+  /**
+   * A `fetch` for Transformers.js (`env.fetch`): files under baseUrl are verified against the manifest; other
+   * files of the app itself (onnxruntime's WASM under /vendor/) pass through; other origins are refused, so no
+   * model request ever leaves the app.
+   */
+  readonly fetchForTransformers = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    // The app's origin: the page's, or (in Node, which has no location) the model folder's.
+    const base = new URL(this.baseUrl, globalThis.location?.href);
+    const url = new URL(String(input), base);
+    if (url.origin !== (globalThis.location?.origin ?? base.origin)) throw new AssetError(url.href, 'is on another origin; EmoLens only loads files the app serves itself');
+    if (!url.href.startsWith(base.href)) return this.fetchImpl(url.href, init);
+    const file = decodeURIComponent(url.pathname.slice(base.pathname.length));
     const manifest = await this.loadManifest();
     if (!manifest.files[file]) return new Response(null, { status: 404, statusText: 'Not in manifest' });
     const body = await this.fetchVerified(file);

@@ -1,0 +1,73 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AssetError, AssetLoader, type ProgressEvent } from '../../src/runtime/assets.ts';
+import { writeManifest } from '../../tools/write-manifest.ts';
+import { diskSaver } from '../../tools/train/tfjs-disk.ts';
+
+let server: Server, base: string;
+const root = mkdtempSync(join(tmpdir(), 'emolens-assets-'));
+
+before(async () => {
+  await tf.setBackend('cpu');
+  mkdirSync(join(root, 'tiny'), { recursive: true });
+  const input = tf.input({ shape: [3] });
+  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, kernelInitializer: 'ones' }).apply(input) as tf.SymbolicTensor });
+  await model.save(diskSaver(join(root, 'tiny')));
+  writeFileSync(join(root, 'a.bin'), Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251)));
+  writeFileSync(join(root, 'b.bin'), Buffer.from('hello world'));
+  writeFileSync(join(root, 'c.bin'), Buffer.from('0123456789'));
+  writeFileSync(join(root, 'gone.bin'), Buffer.from('soon missing'));
+  writeManifest(root);
+  // After the manifest: damage b (same size, other bytes), truncate c, delete gone, add an unlisted file.
+  writeFileSync(join(root, 'b.bin'), Buffer.from('hellO world'));
+  writeFileSync(join(root, 'c.bin'), Buffer.from('01234'));
+  writeFileSync(join(root, 'gone.bin'), '');
+  server = createServer((req, res) => {
+    const file = join(root, decodeURIComponent(req.url!.replace(/^\/models\//, '')));
+    if (req.url!.includes('gone') || !existsSync(file)) { res.statusCode = 404; res.end(); return; }
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/models/`;
+});
+after(() => server.close());
+
+test('a listed, intact file loads with progress events', async () => {
+  const events: ProgressEvent[] = [];
+  const loader = new AssetLoader(base, (e) => events.push(e));
+  const bytes = new Uint8Array(await loader.fetchVerified('a.bin'));
+  assert.equal(bytes.length, 5000);
+  assert.equal(bytes[260], 260 % 251);
+  assert.equal(events[0].status, 'initiate');
+  assert.equal(events.at(-1)!.status, 'done');
+  assert.equal(events.at(-1)!.loaded, 5000);
+});
+
+test('corrupt, truncated, missing and unlisted files fail with errors naming the file', async () => {
+  const loader = new AssetLoader(base);
+  await assert.rejects(loader.fetchVerified('b.bin'), (e: Error) => e instanceof AssetError && /"b\.bin".*corrupt/.test(e.message));
+  await assert.rejects(loader.fetchVerified('c.bin'), (e: Error) => /"c\.bin" is 5 bytes, the manifest expects 10/.test(e.message));
+  await assert.rejects(loader.fetchVerified('gone.bin'), (e: Error) => /"gone\.bin" is missing \(HTTP 404/.test(e.message));
+  await assert.rejects(loader.fetchVerified('other.bin'), (e: Error) => /"other\.bin" is not listed in manifest\.json/.test(e.message));
+  await assert.rejects(new AssetLoader(base.replace('/models/', '/nothing/')).loadManifest(), /manifest\.json/);
+});
+
+test('a tfjs model loads through the verifying handler', async () => {
+  const model = await tf.loadLayersModel(new AssetLoader(base).layersModelHandler('tiny'));
+  const y = model.predict(tf.tensor2d([[1, 2, 3]])) as tf.Tensor;
+  assert.deepEqual(Array.from(await y.data()), [6, 6]);
+});
+
+test('the Transformers.js fetch verifies model files and refuses other origins', async () => {
+  const loader = new AssetLoader(base);
+  const ok = await loader.fetchForTransformers(`${base}a.bin`);
+  assert.equal((await ok.arrayBuffer()).byteLength, 5000);
+  assert.equal((await loader.fetchForTransformers(`${base}not-there.json`)).status, 404);
+  await assert.rejects(loader.fetchForTransformers(`${base}b.bin`), /corrupt/);
+  await assert.rejects(loader.fetchForTransformers('https://huggingface.co/x/config.json'), /another origin/);
+});
