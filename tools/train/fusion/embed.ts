@@ -2,21 +2,19 @@
  * Computes the fusion's training material with the shipped encoders (the same files the page loads):
  * text embeddings of real dialogues (MELD + EmoryNLP train → train, MELD dev → dev) and pools of audio and face
  * embeddings per split (RAVDESS actors 1–16 + TESS train words → train, actors 17–20 + TESS dev words → dev;
- * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool.
+ * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool. Audio and faces come from
+ * the encoder inputs that prepare-audio.ts / prepare-faces.ts computed with the page's own feature code.
  *
- *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--faces-per-label 1500]
+ *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--audio-cache .cache/audio] [--face-cache .cache/faces] [--faces-per-label 1500]
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { writeTensor } from '../store.ts';
+import { readTensor, writeTensor } from '../store.ts';
 import { groupDialogues, readEmoryNlpCsv, readMeldCsv, type Utterance } from '../../data/text.ts';
-import { readRavdessFolder, readTessFolder, type SpeechItem } from '../../data/speech.ts';
-import { readLabelFolders } from '../../data/faces.ts';
-import { splitOf } from '../prepare-audio.ts';
-import { embedAudioFiles, embedFaceImages, embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node-models.ts';
+import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node-models.ts';
 import { rng, type Dialogue } from './pseudo-align.ts';
 
-const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, limit: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, limit: { type: 'string' } } });
 const data = args.shared!, out = args.out!;
 const limit = args.limit ? Number(args.limit) : undefined;
 const progress = (what: string, total: number) => (done: number): void => { process.stdout.write(`\r${what}: ${done}/${total}   `); if (done >= total) process.stdout.write('\n'); };
@@ -41,32 +39,52 @@ for (const [split, sources] of [['train', [readMeldCsv(join(data, 'text/meld/tra
 }
 await textEncoder.dispose();
 
-// Audio: one pool per split, following the audio encoder's own split rule.
-const speech: SpeechItem[] = [...readRavdessFolder(join(data, 'audio/ravdess')), ...readTessFolder(join(data, 'audio/tess'))];
+// Audio: the encoder inputs prepare-audio.ts already computed (same features, same crop/pad rule, same split).
+const audioCache = args['audio-cache']!;
+const mel = readTensor(join(audioCache, 'mel')), stats = readTensor(join(audioCache, 'prosody_stats'));
+const audioLabels = readTensor(join(audioCache, 'labels')).data, frames = readTensor(join(audioCache, 'frames')).data;
+const audioMeta = readTensor<{ files: string[] }>(join(audioCache, 'meta'));
+const [, T, M] = mel.shape, P = stats.shape[1];
 const audioEncoder = await loadAudioEncoder();
-for (const split of ['train', 'dev'] as const) {
-  const items = speech.filter((s) => splitOf(s) === split).slice(0, limit);
-  const { embeddings } = await embedAudioFiles(audioEncoder, items.map((i) => i.path), progress(`audio ${split}`, items.length));
+for (const [split, code] of [['train', 0], ['dev', 1]] as const) {
+  const rows = Array.from(audioMeta.data).flatMap((s, i) => (s === code ? [i] : [])).slice(0, limit);
+  const embeddings: Float32Array[] = [];
+  for (let i = 0; i < rows.length; i += 64) {
+    const inputs = rows.slice(i, i + 64).map((r) => ({
+      mel: (mel.data as Float32Array).subarray(r * T * M, (r + 1) * T * M), frames: frames[r], offset: 0,
+      prosodyStats: (stats.data as Float32Array).subarray(r * P, (r + 1) * P),
+    }));
+    for (const e of await audioEncoder.embedInputs(inputs)) embeddings.push(e.embedding);
+    progress(`audio ${split}`, rows.length)(Math.min(rows.length, i + 64));
+  }
   const t = stack(embeddings);
-  writeTensor(join(out, `audio_${split}`), t.data, t.shape, { labels: items.map((i) => i.label), files: items.map((i) => i.path) });
+  writeTensor(join(out, `audio_${split}`), t.data, t.shape, { labels: rows.map((r) => audioLabels[r]), files: rows.map((r) => audioMeta.meta.files[r]) });
 }
 audioEncoder.dispose();
 
-// Faces: a seeded, label-capped sample of FER2013 Training (variety without embedding all 28k), all of PublicTest.
+// Faces: the 48×48 crops prepare-faces.ts wrote (cropFace, the page's function); a seeded label-capped sample of
+// FER2013 Training (variety without embedding all 28k) and all of PublicTest.
+const faceCache = args['face-cache']!;
 const faceEncoder = await loadFaceEncoder();
 const random = rng(7);
-for (const [split, folder] of [['train', 'train'], ['dev', 'validation']] as const) {
-  let items = readLabelFolders(join(data, 'faces/fer2013', folder));
+for (const [split, prefix] of [['train', 'train'], ['dev', 'val']] as const) {
+  const x = readTensor(join(faceCache, `${prefix}_x`)), y = readTensor(join(faceCache, `${prefix}_y`)).data;
+  let rows = Array.from(y, (_, i) => i);
   if (split === 'train') {
     const cap = Number(args['faces-per-label']);
-    const byLabel = new Map<number, typeof items>();
-    for (const it of items) byLabel.set(it.label, [...(byLabel.get(it.label) ?? []), it]);
-    items = [...byLabel.values()].flatMap((group) => group.map((g) => ({ g, r: random() })).sort((a, b) => a.r - b.r).slice(0, cap).map((x) => x.g));
+    const shuffled = rows.map((i) => ({ i, r: random() })).sort((a, b) => a.r - b.r).map((o) => o.i);
+    const taken = new Array(7).fill(0);
+    rows = shuffled.filter((i) => taken[y[i]]++ < cap).sort((a, b) => a - b);
   }
-  items = items.slice(0, limit);
-  const { embeddings } = await embedFaceImages(faceEncoder, items.map((i) => i.path), progress(`face ${split}`, items.length));
+  rows = rows.slice(0, limit);
+  const embeddings: Float32Array[] = [];
+  for (let i = 0; i < rows.length; i += 256) {
+    const crops = rows.slice(i, i + 256).map((r) => Float32Array.from((x.data as Uint8Array).subarray(r * 2304, (r + 1) * 2304), (v) => v / 255));
+    for (const e of await faceEncoder.embed(crops)) embeddings.push(e.embedding);
+    progress(`face ${split}`, rows.length)(Math.min(rows.length, i + 256));
+  }
   const t = stack(embeddings);
-  writeTensor(join(out, `face_${split}`), t.data, t.shape, { labels: items.map((i) => i.label), files: items.map((i) => i.path) });
+  writeTensor(join(out, `face_${split}`), t.data, t.shape, { labels: rows.map((r) => y[r]), rows });
 }
 faceEncoder.dispose();
 console.log(`wrote fusion pools to ${out}`);
