@@ -35,7 +35,7 @@ export interface DecodedImage { data: Uint8Array; width: number; height: number;
 /** Decodes an image file: gray files stay 1-channel, colour ones become RGBA (the layouts `cropFace` takes). */
 export async function loadFaceImage(path: string): Promise<DecodedImage> {
   const image = sharp(path);
-  const { channels = 3, isProgressive: _ } = await image.metadata();
+  const { channels = 3 } = await image.metadata();
   const gray = channels <= 2;
   const pipeline = gray ? image.extractChannel(0) : image.ensureAlpha();
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

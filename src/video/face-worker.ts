@@ -1,0 +1,101 @@
+/// <reference lib="webworker" />
+/**
+ * The face detector's own module Worker, with its OWN tfjs instance on the WASM backend: face-api never finishes on
+ * WebGPU (synchronous GPU reads), and tfjs has one active backend per instance, so the page's engine stays free for
+ * the encoders (DESIGN §7). Protocol: src/video/face-worker-protocol.ts. Per frame: pixels via OffscreenCanvas,
+ * tiny face detector, `cropFace` (the same crop the training data went through), crop buffer transferred back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// esm-nobundle: face-api without its own tfjs copy; it imports '@tensorflow/tfjs/dist/index.js', the same file
+// the bundler resolves '@tensorflow/tfjs' to, so it runs on this worker's engine and backend.
+import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
+import { cropFace } from './face-crop.ts';
+import { FaceDetector } from './face-detector.ts';
+import type { FaceWorkerReply, FaceWorkerRequest } from './face-worker-protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let detector: FaceDetector | null = null;
+let canvas: OffscreenCanvas | null = null;
+let context: OffscreenCanvasRenderingContext2D | null = null;
+
+function reply(message: FaceWorkerReply, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+/** face-api only knows window (browser) and Node environments; in a Worker, describe one built on OffscreenCanvas. */
+function patchFaceApiEnv(): void {
+  class NoElement { constructor() { throw new Error('face-api: no DOM elements in a Worker (pass tensors)'); } }
+  faceapi.env.setEnv({
+    Canvas: OffscreenCanvas, CanvasRenderingContext2D: OffscreenCanvasRenderingContext2D,
+    Image: ImageBitmap, ImageData, Video: NoElement,
+    createCanvasElement: () => new OffscreenCanvas(1, 1),
+    createImageElement: () => new NoElement(), createVideoElement: () => new NoElement(),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    readFile: () => { throw new Error('face-api: no file system in a Worker'); },
+  } as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
+}
+
+/** WASM (single-threaded: the threaded build hangs after `vite build`), else the CPU backend. */
+async function chooseBackend(wasmBaseUrl: string): Promise<string> {
+  try {
+    setWasmPaths(wasmBaseUrl.endsWith('/') ? wasmBaseUrl : `${wasmBaseUrl}/`);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (await tf.setBackend('wasm')) { await tf.ready(); return tf.getBackend(); }
+  } catch (error) {
+    console.warn('face worker: WASM backend failed, using cpu', error);
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('no tfjs backend (wasm and cpu failed)');
+  await tf.ready();
+  return tf.getBackend();
+}
+
+/** RGBA pixels of a VideoFrame or ImageBitmap (drawImage takes both), then closes the frame. */
+function readPixels(frame: VideoFrame | ImageBitmap): ImageData {
+  const width = 'displayWidth' in frame ? frame.displayWidth : frame.width;
+  const height = 'displayHeight' in frame ? frame.displayHeight : frame.height;
+  try {
+    if (!canvas || canvas.width !== width || canvas.height !== height) {
+      canvas = new OffscreenCanvas(width, height);
+      context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
+    }
+    context!.drawImage(frame, 0, 0, width, height);
+    return context!.getImageData(0, 0, width, height);
+  } finally {
+    frame.close();
+  }
+}
+
+async function onFrame(id: number, frame: VideoFrame | ImageBitmap): Promise<void> {
+  const started = performance.now();
+  if (!detector) { frame.close(); throw new Error('frame before init'); }
+  const image = readPixels(frame);
+  const found = await detector.detect(image);
+  const crop = found ? cropFace(image.data, image.width, image.height, found.box) : null;
+  reply({
+    type: 'face', id, box: found?.box ?? null, score: found?.score ?? 0, crop,
+    width: image.width, height: image.height, ms: performance.now() - started,
+  }, crop ? [crop.buffer] : []);
+}
+
+scope.onmessage = async (event: MessageEvent<FaceWorkerRequest>) => {
+  const message = event.data;
+  if (message.type === 'init') {
+    try {
+      patchFaceApiEnv();
+      const backend = await chooseBackend(message.wasmBaseUrl);
+      detector?.dispose();
+      detector = await FaceDetector.load(message.modelBaseUrl, {}, faceapi);
+      reply({ type: 'ready', backend });
+    } catch (error) {
+      reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  } else if (message.type === 'frame') {
+    try {
+      await onFrame(message.id, message.frame);
+    } catch (error) {
+      reply({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+};

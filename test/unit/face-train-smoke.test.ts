@@ -1,0 +1,74 @@
+/**
+ * The whole face pipeline on a tiny generated FER-style tree: prepare-faces (TypeScript cropFace) → train_face.py
+ * --smoke (2 PyTorch steps) → export-face (tfjs LayersModel) → FaceEncoder in tfjs: shapes, softmax, parity.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { readTensor } from '../../tools/train/store.ts';
+import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { prepareFaces } from '../../tools/train/prepare-faces.ts';
+import { exportFace } from '../../tools/train/export-face.ts';
+import { FaceEncoder } from '../../src/video/face-encoder.ts';
+
+const FER_FOLDERS = ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'];
+
+test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'face-smoke-'));
+  try {
+    // 3 train + 1 validation 48×48 gray JPEGs per label; each label its own brightness pattern.
+    let seed = 1;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const [split, n] of [['train', 3], ['validation', 1]] as const) {
+      for (const [k, folder] of FER_FOLDERS.entries()) {
+        mkdirSync(join(root, 'fer', split, folder), { recursive: true });
+        for (let i = 0; i < n; i++) {
+          const px = Buffer.from(Array.from({ length: 48 * 48 }, (_, p) => Math.floor(30 * k + 40 * rand() + (p % 48) * 2)));
+          await sharp(px, { raw: { width: 48, height: 48, channels: 1 } }).toColourspace('b-w').jpeg().toFile(join(root, 'fer', split, folder, `${i}.jpg`));
+        }
+      }
+    }
+    const counts = await prepareFaces(join(root, 'fer'), join(root, 'cache'));
+    assert.deepEqual(counts, { train: 21, val: 7 });
+    const x = readTensor(join(root, 'cache', 'train_x'));
+    const y = readTensor(join(root, 'cache', 'train_y'));
+    assert.deepEqual(x.shape, [21, 48, 48]);
+    assert.equal(x.dtype, 'uint8');
+    assert.deepEqual([...new Set(y.data)].sort(), [0, 1, 2, 3, 4, 5, 6]);
+
+    const py = spawnSync('/usr/bin/python3', [
+      'tools/train/python/train_face.py', '--data', join(root, 'cache'), '--work', join(root, 'work'), '--out', join(root, 'out'),
+      '--smoke', '--batch', '8',
+    ], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr + py.stdout);
+    assert.ok(existsSync(join(root, 'work', 'state.bin')) && existsSync(join(root, 'out', 'metrics.json')));
+
+    await tf.setBackend('cpu');
+    const model = await exportFace(join(root, 'work', 'state'), join(root, 'model'));
+    model.dispose();
+    const encoder = await FaceEncoder.load(diskLoader(join(root, 'model')));
+    assert.deepEqual(encoder.model.outputNames, ['embedding', 'logits']);
+    const input = readTensor(join(root, 'out', 'parity', 'input'));
+    const refLogits = readTensor(join(root, 'out', 'parity', 'logits'));
+    const n = input.shape[0];
+    const crops = Array.from({ length: n }, (_, i) => (input.data as Float32Array).slice(i * 2304, (i + 1) * 2304));
+    const out = await encoder.embed(crops);
+    assert.equal(out.length, n);
+    for (const [i, o] of out.entries()) {
+      assert.equal(o.embedding.length, 64);
+      assert.equal(o.probs.length, 7);
+      assert.ok(Math.abs(o.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      const ref = Array.from((refLogits.data as Float32Array).subarray(i * 7, (i + 1) * 7));
+      const mx = Math.max(...ref), ex = ref.map((v) => Math.exp(v - mx)), sum = ex.reduce((a, b) => a + b, 0);
+      ex.forEach((v, c) => assert.ok(Math.abs(o.probs[c] - v / sum) < 1e-5, `probs ${i},${c}`));
+    }
+    encoder.dispose();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
