@@ -137,7 +137,7 @@ export class FFT {
   }
 
   /** Power spectrum |X_k|² of a real signal (zero-padded to size), k = 0..size/2. */
-  powerSpectrum(input: ArrayLike<number>, out = new Float64Array(this.size / 2 + 1)): Float64Array {
+  powerSpectrum(input: ArrayLike<number>, out: Float64Array = new Float64Array(this.size / 2 + 1)): Float64Array {
     const re = new Float64Array(this.size), im = new Float64Array(this.size);
     const n = Math.min(input.length, this.size);
     for (let i = 0; i < n; i++) re[i] = input[i];

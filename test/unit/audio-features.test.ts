@@ -5,7 +5,7 @@ import {
   frameCount, logMel, melCenters, prosody, resampleTo16k, FFT,
 } from '../../src/audio/features.ts';
 
-const SR = AUDIO_FEATURES.sampleRate;
+const SR: number = AUDIO_FEATURES.sampleRate;
 const tone = (hz: number, seconds: number, rate = SR, amp = 0.5) =>
   Float32Array.from({ length: Math.round(seconds * rate) }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
 /** Deterministic white noise (LCG), uniform in [-amp, amp]. */

@@ -1,0 +1,67 @@
+/**
+ * The audio encoder on tfjs: log-mel + prosody summary of one utterance → a 64-d embedding (what the fusion
+ * consumes) and 7-class probabilities (LABELS order). The input is prepared by `encoderInput` from features.ts,
+ * the exact crop/pad rule the training tensors went through (tools/train/prepare-audio.ts).
+ *
+ * Reads results with async `data()` only: on the WebGPU backend synchronous reads stall the page.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AUDIO_FEATURES, PROSODY_STATS_DIM, encoderInput, type AudioFeatures, type EncoderInput } from './features.ts';
+
+export interface AudioEmbedding {
+  /** Penultimate representation, 64 values (post-ReLU). */
+  embedding: Float32Array;
+  /** Softmax over the 7 labels in LABELS order. */
+  probs: Float32Array;
+}
+
+export class AudioEncoder {
+  private constructor(readonly model: tf.LayersModel) {}
+
+  /** Loads the tfjs model from a URL (e.g. `/models/audio-encoder/model.json`) or any IOHandler. */
+  static async load(source: string | tf.io.IOHandler): Promise<AudioEncoder> {
+    const model = await tf.loadLayersModel(source);
+    const names = model.outputs.length;
+    if (names !== 2) throw new Error(`AudioEncoder: expected 2 outputs (embedding, logits), the model has ${names}`);
+    return new AudioEncoder(model);
+  }
+
+  /** Size of the embedding (64 for the shipped model). */
+  get dim(): number {
+    return this.model.outputs[0].shape[1] as number;
+  }
+
+  /** Embeds one utterance's features (from `extractAudioFeatures`). */
+  async embed(features: AudioFeatures): Promise<AudioEmbedding> {
+    const [out] = await this.embedInputs([encoderInput(features, AUDIO_FEATURES.maxFrames)]);
+    return out;
+  }
+
+  /** Embeds already prepared inputs (all of the same mel length) in one batch. */
+  async embedInputs(inputs: EncoderInput[]): Promise<AudioEmbedding[]> {
+    if (!inputs.length) return [];
+    const B = inputs.length, M = AUDIO_FEATURES.nMels;
+    const T = inputs[0].mel.length / M;
+    const mel = new Float32Array(B * T * M), stats = new Float32Array(B * PROSODY_STATS_DIM);
+    inputs.forEach((inp, b) => {
+      if (inp.mel.length !== T * M) throw new Error('AudioEncoder.embedInputs: inputs differ in length');
+      mel.set(inp.mel, b * T * M);
+      stats.set(inp.prosodyStats, b * PROSODY_STATS_DIM);
+    });
+    const [emb, probs] = tf.tidy(() => {
+      const [e, logits] = this.model.predict([tf.tensor4d(mel, [B, T, M, 1]), tf.tensor2d(stats, [B, PROSODY_STATS_DIM])]) as tf.Tensor[];
+      return [e, tf.softmax(logits)];
+    });
+    try {
+      const [e, p] = await Promise.all([emb.data(), probs.data()]);
+      const D = emb.shape[1] as number, C = probs.shape[1] as number;
+      return inputs.map((_, b) => ({ embedding: Float32Array.from(e.subarray(b * D, (b + 1) * D)), probs: Float32Array.from(p.subarray(b * C, (b + 1) * C)) }));
+    } finally {
+      tf.dispose([emb, probs]);
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Voice activity detection and turn segmentation on the 16 kHz mono stream (pure TypeScript: runs in a Worker, the
+ * page or Node).
+ *
+ * `EnergyVad` classifies 10 ms frames: speech when the frame energy is `thresholdDb` above an adaptive noise floor
+ * (and above `minSpeechDb` absolute, so digital silence never counts). The floor follows quiet frames quickly
+ * downwards and slowly upwards, and barely moves during speech, so a long utterance does not raise it into itself;
+ * a steady loud background (energy nearly constant for 1.5 s, unlike speech) resets it upwards.
+ *
+ * `TurnSegmenter` groups speech frames into turns: a turn starts at the first speech frame (plus `preRollMs` of audio
+ * before it, so soft onsets are kept), ends once `endSilenceMs` of non-speech follows (the hangover), is dropped if
+ * it holds less than `minSpeechMs` of speech, and is cut at `maxTurnS` (the next turn continues seamlessly).
+ */
+import { AUDIO_FEATURES } from './features.ts';
+
+export interface VadOptions {
+  /** Frame length in samples (default 160 = 10 ms at 16 kHz). */
+  frameSamples: number;
+  /** dB above the noise floor that count as speech (default 12). */
+  thresholdDb: number;
+  /** Absolute floor: frames below this (dBFS, mean square) are never speech (default -55). */
+  minSpeechDb: number;
+  /** Starting noise floor estimate, dBFS (default -70). */
+  initialNoiseDb: number;
+  /** How fast the floor follows non-speech frames (EMA weight per frame, default 0.05) and falls to quieter ones (0.3). */
+  noiseAdapt: number;
+  noiseFall: number;
+  /** Slow upward drift of the floor during speech, dB per second (default 0.5). */
+  noiseRiseDbPerS: number;
+  /**
+   * Stationary-noise reset: when "speech" frames have had an energy standard deviation below `stationaryStdDb`
+   * (default 2.5 dB) for `stationaryMs` (default 1500 ms), they are a steady background (fan, hum), not speech,
+   * whose energy swings by 10+ dB between syllables; the floor jumps to their mean.
+   */
+  stationaryMs: number;
+  stationaryStdDb: number;
+}
+
+export const DEFAULT_VAD_OPTIONS: VadOptions = {
+  frameSamples: 160, thresholdDb: 12, minSpeechDb: -55, initialNoiseDb: -70, noiseAdapt: 0.05, noiseFall: 0.3, noiseRiseDbPerS: 0.5,
+  stationaryMs: 1500, stationaryStdDb: 2.5,
+};
+
+/** Mean-square energy of a frame in dBFS (full-scale sine ≈ -3 dB). */
+export function frameEnergyDb(frame: Float32Array): number {
+  let sq = 0;
+  for (let i = 0; i < frame.length; i++) sq += frame[i] * frame[i];
+  return 10 * Math.log10(sq / Math.max(1, frame.length) + 1e-10);
+}
+
+export class EnergyVad {
+  readonly options: VadOptions;
+  /** Current noise floor estimate (dBFS). */
+  noiseDb: number;
+  /** Energies of the current run of consecutive speech frames (only the last `stationaryMs` are kept). */
+  private run: number[] = [];
+
+  constructor(options: Partial<VadOptions> = {}) {
+    this.options = { ...DEFAULT_VAD_OPTIONS, ...options };
+    this.noiseDb = this.options.initialNoiseDb;
+  }
+
+  /** Classifies one frame and updates the noise floor. */
+  isSpeech(frame: Float32Array): boolean {
+    const o = this.options;
+    const db = frameEnergyDb(frame);
+    let speech = db >= this.noiseDb + o.thresholdDb && db >= o.minSpeechDb;
+    if (db < this.noiseDb) this.noiseDb += o.noiseFall * (db - this.noiseDb);
+    else if (!speech) this.noiseDb += o.noiseAdapt * (db - this.noiseDb);
+    else this.noiseDb += (o.noiseRiseDbPerS * o.frameSamples) / AUDIO_FEATURES.sampleRate;
+    if (!speech) { this.run.length = 0; return false; }
+    const window = Math.round((o.stationaryMs * AUDIO_FEATURES.sampleRate) / 1000 / o.frameSamples);
+    this.run.push(db);
+    if (this.run.length > window) this.run.shift();
+    if (this.run.length === window) {
+      const mean = this.run.reduce((a, b) => a + b, 0) / window;
+      const std = Math.sqrt(this.run.reduce((a, b) => a + (b - mean) * (b - mean), 0) / window);
+      if (std < o.stationaryStdDb) { this.noiseDb = mean; this.run.length = 0; speech = false; }
+    }
+    return speech;
+  }
+
+  reset(): void {
+    this.noiseDb = this.options.initialNoiseDb;
+    this.run.length = 0;
+  }
+}
+
+export interface Turn {
+  /** Absolute sample index (16 kHz, since the segmenter started) of pcm[0]; includes the pre-roll. */
+  startSample: number;
+  /** Absolute sample index one past the last sample: the end of the last speech frame. */
+  endSample: number;
+  pcm: Float32Array;
+}
+
+export interface TurnOptions extends VadOptions {
+  /** Minimum speech inside a turn (default 250 ms); shorter blips are dropped. */
+  minSpeechMs: number;
+  /** Non-speech that ends a turn (default 500 ms). */
+  endSilenceMs: number;
+  /** Longest turn (default 12 s); longer speech is split. */
+  maxTurnS: number;
+  /** Audio kept before the first speech frame (default 200 ms). */
+  preRollMs: number;
+}
+
+export const DEFAULT_TURN_OPTIONS: TurnOptions = {
+  ...DEFAULT_VAD_OPTIONS, minSpeechMs: 250, endSilenceMs: 500, maxTurnS: 12, preRollMs: 200,
+};
+
+export class TurnSegmenter {
+  readonly options: TurnOptions;
+  private readonly vad: EnergyVad;
+  private readonly rate = AUDIO_FEATURES.sampleRate;
+  /** Samples not yet discarded; buffer[0] is absolute sample `bufferStart`. */
+  private buffer = new Float32Array(0);
+  private bufferStart = 0;
+  /** Absolute index of the next unclassified frame start. */
+  private nextFrame = 0;
+  /** Current turn: absolute start (incl. pre-roll), end of the last speech frame, speech frames so far, silence run. */
+  private turn: { start: number; lastSpeechEnd: number; speechFrames: number; silenceFrames: number } | null = null;
+
+  constructor(options: Partial<TurnOptions> = {}) {
+    this.options = { ...DEFAULT_TURN_OPTIONS, ...options };
+    this.vad = new EnergyVad(this.options);
+  }
+
+  private ms(ms: number): number {
+    return Math.round((ms * this.rate) / 1000);
+  }
+
+  /** Feeds 16 kHz mono samples; returns the turns completed by them (often none). */
+  push(chunk16k: Float32Array): Turn[] {
+    const merged = new Float32Array(this.buffer.length + chunk16k.length);
+    merged.set(this.buffer);
+    merged.set(chunk16k, this.buffer.length);
+    this.buffer = merged;
+    const out: Turn[] = [];
+    const F = this.options.frameSamples;
+    const end = this.bufferStart + this.buffer.length;
+    while (this.nextFrame + F <= end) {
+      const at = this.nextFrame - this.bufferStart;
+      const speech = this.vad.isSpeech(this.buffer.subarray(at, at + F));
+      this.step(speech, this.nextFrame, out);
+      this.nextFrame += F;
+    }
+    this.trim();
+    return out;
+  }
+
+  /** Ends the stream: returns the open turn if it holds enough speech. */
+  flush(): Turn[] {
+    const out: Turn[] = [];
+    if (this.turn) this.close(out);
+    this.trim();
+    return out;
+  }
+
+  reset(): void {
+    this.buffer = new Float32Array(0);
+    this.bufferStart = 0; this.nextFrame = 0; this.turn = null;
+    this.vad.reset();
+  }
+
+  private step(speech: boolean, frameStart: number, out: Turn[]): void {
+    const F = this.options.frameSamples;
+    if (!this.turn) {
+      if (!speech) return;
+      const start = Math.max(this.bufferStart, frameStart - this.ms(this.options.preRollMs));
+      this.turn = { start, lastSpeechEnd: frameStart + F, speechFrames: 1, silenceFrames: 0 };
+    } else if (speech) {
+      this.turn.lastSpeechEnd = frameStart + F;
+      this.turn.speechFrames++;
+      this.turn.silenceFrames = 0;
+    } else {
+      this.turn.silenceFrames++;
+      if (this.turn.silenceFrames * F >= this.ms(this.options.endSilenceMs)) { this.close(out); return; }
+    }
+    // Split over-long turns at the current frame; the continuation starts right after (no pre-roll: it is contiguous).
+    if (this.turn && frameStart + F - this.turn.start >= this.rate * this.options.maxTurnS) {
+      const continuing = speech;
+      this.turn.lastSpeechEnd = frameStart + F;
+      this.close(out);
+      if (continuing) this.turn = { start: frameStart + F, lastSpeechEnd: frameStart + F, speechFrames: 0, silenceFrames: 0 };
+    }
+  }
+
+  private close(out: Turn[]): void {
+    const t = this.turn!;
+    this.turn = null;
+    if (t.speechFrames * this.options.frameSamples < this.ms(this.options.minSpeechMs)) return;
+    const a = t.start - this.bufferStart, b = t.lastSpeechEnd - this.bufferStart;
+    out.push({ startSample: t.start, endSample: t.lastSpeechEnd, pcm: this.buffer.slice(a, b) });
+  }
+
+  /** Drops samples nothing can need: before the open turn, or older than the pre-roll before the next frame. */
+  private trim(): void {
+    const keepFrom = this.turn ? this.turn.start : this.nextFrame - this.ms(this.options.preRollMs);
+    const drop = Math.min(this.buffer.length, Math.max(0, keepFrom - this.bufferStart));
+    if (drop > 0) { this.buffer = this.buffer.slice(drop); this.bufferStart += drop; }
+  }
+}
