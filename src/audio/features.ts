@@ -564,10 +564,13 @@ export class Resampler {
 
   /** Emits outputs whose right-most tap index is < `available` (input end treated as zeros); at most up to `limit`. */
   private drain(available: number, limit = Infinity): Float32Array {
-    const out: number[] = [];
+    // Upper bound on what can come out now, so the output is one allocation (this runs every 128-frame block).
+    const bound = Math.max(0, Math.min(limit, Math.ceil(((Math.min(available, this.received + this.taps + 2)) * this.up) / this.down) + 1) - this.produced);
+    const out = new Float32Array(bound);
+    let count = 0;
     for (;;) {
       const n = this.produced;
-      if (n >= limit) break;
+      if (n >= limit || count >= bound) break;
       const pos = n * this.down;
       const base = Math.floor(pos / this.up);
       const phase = pos - base * this.up;
@@ -579,14 +582,14 @@ export class Resampler {
         const idx = first + j - this.bufferStart;
         if (idx >= 0 && idx < this.buffer.length) acc += this.buffer[idx] * h[j];
       }
-      out.push(acc);
+      out[count++] = acc;
       this.produced++;
     }
     // Drop input no future output needs (everything before the next output's first tap).
     const nextFirst = Math.floor((this.produced * this.down) / this.up) - this.taps;
     const drop = Math.min(this.buffer.length, Math.max(0, nextFirst - this.bufferStart));
     if (drop > 0) { this.buffer = this.buffer.slice(drop); this.bufferStart += drop; }
-    return Float32Array.from(out);
+    return out.subarray(0, count);
   }
 }
 
