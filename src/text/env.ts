@@ -14,14 +14,18 @@ export interface TransformersConfig {
   wasmPaths?: string;
   /** Optional self-hosted mirror of the Hub. */
   remoteHost?: string;
+  /** The fetch Transformers.js uses for every file: the page passes `AssetLoader.fetchForTransformers`, which checks
+   * model files against the manifest and refuses other origins. Default: the global fetch. */
+  fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
-const isBrowser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+// Node (tests, trainers) vs page/Worker: only Node has process.versions.node.
+const isBrowser = !(typeof process !== 'undefined' && !!process.versions?.node);
 
 export const DEFAULT_LOCAL_MODEL_PATH = isBrowser ? '/models/' : 'public/models/';
 export const DEFAULT_WASM_PATHS = '/vendor/ort/';
 
-let configured: Required<Omit<TransformersConfig, 'remoteHost'>> | undefined;
+let configured: Required<Omit<TransformersConfig, 'remoteHost' | 'fetch'>> | undefined;
 
 export function configureTransformers(config: TransformersConfig = {}): void {
   const localModelPath = config.localModelPath ?? DEFAULT_LOCAL_MODEL_PATH;
@@ -31,6 +35,7 @@ export function configureTransformers(config: TransformersConfig = {}): void {
   env.localModelPath = localModelPath;
   env.allowRemoteModels = allowRemoteModels;
   if (config.remoteHost) env.remoteHost = config.remoteHost;
+  if (config.fetch) env.fetch = config.fetch;
   // Node uses onnxruntime-node (native); only the browser loads the WASM runtime, and never from a CDN.
   if (isBrowser && env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = wasmPaths;
   if (!isBrowser) env.useBrowserCache = false;
@@ -42,6 +47,6 @@ export function ensureTransformersConfigured(): void {
   if (!configured) configureTransformers();
 }
 
-export function transformersConfig(): Readonly<Required<Omit<TransformersConfig, 'remoteHost'>>> | undefined {
+export function transformersConfig(): Readonly<Required<Omit<TransformersConfig, 'remoteHost' | 'fetch'>>> | undefined {
   return configured;
 }
