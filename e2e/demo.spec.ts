@@ -54,6 +54,12 @@ for (const backend of ['webgpu', 'wasm']) {
     await expect(page.locator('#turns .turn')).toHaveCount(turns.length, { timeout: 5_000 }).catch(() => {});
     expect(await page.locator('#turns .turn').count()).toBeGreaterThanOrEqual(2);
 
+    // Per-frame work must not leak tensors: the count is the same after 8 more analysed frames.
+    const before = await page.evaluate(() => ({ faces: (window as any).emolensDemo.faces, tensors: (window as any).emolensDemo.tensors() }));
+    await page.waitForFunction((n) => (window as any).emolensDemo.faces >= n + 8, before.faces, { timeout: 120_000 });
+    await page.waitForFunction((t) => (window as any).emolensDemo.tensors() <= t, before.tensors, { timeout: 5_000 }).catch(() => {});
+    expect(await page.evaluate(() => (window as any).emolensDemo.tensors()), 'tensors after 8 more frames').toBeLessThanOrEqual(before.tensors);
+
     await page.locator('#stop').click();
     await expect(page.locator('#live-indicator')).toBeHidden();
     const states = await page.evaluate(() => (window as any).emolensDemo.tracks().map((t: MediaStreamTrack) => t.readyState));

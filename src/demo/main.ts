@@ -4,6 +4,7 @@
  * voice-activity turns → audio encoder; the text box supplies what was said. Each turn is fused with the
  * conversation so far and shown with its per-modality probabilities and gate weights.
  */
+import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../labels.ts';
 import { Recognizer, type ModalityEmbedding } from '../recognizer.ts';
 import { isBackendName } from '../runtime/backend.ts';
@@ -20,8 +21,8 @@ const params = new URLSearchParams(location.search);
 const requestedBackend = params.get('backend');
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[] }
-const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [] };
+interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => number }
+const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: () => tf.memory().numTensors };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
 let recognizer: Recognizer | undefined;
