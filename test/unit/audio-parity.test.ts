@@ -39,3 +39,17 @@ test('tfjs audio encoder matches the PyTorch reference outputs (1e-4)', { skip: 
   const worst = await checkAudioParity(dir, `${dir}/parity`);
   assert.ok(worst < 1e-4);
 });
+
+test('the shipped encoder embeds a synthetic utterance: 64-d embedding, probabilities summing to 1', { skip: !existsSync(`${dir}/model.json`) && 'model not exported yet' }, async () => {
+  const { AudioEncoder } = await import('../../src/audio/encoder.ts');
+  const { extractAudioFeatures } = await import('../../src/audio/features.ts');
+  const { diskLoader } = await import('../../tools/train/tfjs-disk.ts');
+  const encoder = await AudioEncoder.load(diskLoader(dir));
+  const pcm = Float32Array.from({ length: 32000 }, (_, i) => (i > 4000 && i < 28000 ? 0.2 * Math.sin((2 * Math.PI * 180 * i) / 16000) : 0));
+  const before = tf.memory().numTensors;
+  const out = await encoder.embed(extractAudioFeatures(pcm));
+  assert.equal(tf.memory().numTensors, before, 'embed leaks no tensors');
+  assert.equal(out.embedding.length, 64);
+  assert.ok(Math.abs(out.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  encoder.dispose();
+});
