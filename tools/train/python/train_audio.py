@@ -144,6 +144,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--parity-frames", type=int, default=96)
+    ap.add_argument("--ravdess-repeat", type=int, default=1,
+                    help="show each RAVDESS training clip this many times per epoch (TESS is learnt long before RAVDESS)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -198,6 +200,7 @@ def main():
     budget = args.minutes * 60
     t_train = time.time()
     ravdess_dev = dv[corpus[dv] == "ravdess"]
+    tr_ravdess = tr[corpus[tr] == "ravdess"]
     tess_dev = dv[corpus[dv] == "tess"]
     stop = False
     while epoch < planned and not stop:
@@ -206,7 +209,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
-        order = rng.permutation(tr)
+        order = rng.permutation(np.concatenate([tr] + [tr_ravdess] * (args.ravdess_repeat - 1)))
         total_loss, seen = 0.0, 0
         for i in range(0, len(order), args.batch):
             idx = order[i:i + args.batch]
