@@ -113,10 +113,12 @@ export class TurnSegmenter {
   readonly options: TurnOptions;
   private readonly vad: EnergyVad;
   private readonly rate = AUDIO_FEATURES.sampleRate;
-  /** Samples not yet discarded; buffer[0] is absolute sample `bufferStart`. */
-  private buffer = new Float32Array(0);
+  /** Samples not yet discarded, as the chunks they came in (no copying per push); chunks[0][0] is sample `bufferStart`. */
+  private chunks: Float32Array[] = [];
   private bufferStart = 0;
-  /** Absolute index of the next unclassified frame start. */
+  /** The frame being filled, and the absolute index of its first sample. */
+  private frame: Float32Array;
+  private frameFill = 0;
   private nextFrame = 0;
   /** Current turn: absolute start (incl. pre-roll), end of the last speech frame, speech frames so far, silence run. */
   private turn: { start: number; lastSpeechEnd: number; speechFrames: number; silenceFrames: number } | null = null;
@@ -124,6 +126,7 @@ export class TurnSegmenter {
   constructor(options: Partial<TurnOptions> = {}) {
     this.options = { ...DEFAULT_TURN_OPTIONS, ...options };
     this.vad = new EnergyVad(this.options);
+    this.frame = new Float32Array(this.options.frameSamples);
   }
 
   private ms(ms: number): number {
@@ -132,18 +135,19 @@ export class TurnSegmenter {
 
   /** Feeds 16 kHz mono samples; returns the turns completed by them (often none). */
   push(chunk16k: Float32Array): Turn[] {
-    const merged = new Float32Array(this.buffer.length + chunk16k.length);
-    merged.set(this.buffer);
-    merged.set(chunk16k, this.buffer.length);
-    this.buffer = merged;
     const out: Turn[] = [];
+    if (chunk16k.length) this.chunks.push(chunk16k.slice()); // own copy: callers may reuse their buffer
     const F = this.options.frameSamples;
-    const end = this.bufferStart + this.buffer.length;
-    while (this.nextFrame + F <= end) {
-      const at = this.nextFrame - this.bufferStart;
-      const speech = this.vad.isSpeech(this.buffer.subarray(at, at + F));
-      this.step(speech, this.nextFrame, out);
-      this.nextFrame += F;
+    for (let i = 0; i < chunk16k.length;) {
+      const take = Math.min(F - this.frameFill, chunk16k.length - i);
+      this.frame.set(chunk16k.subarray(i, i + take), this.frameFill);
+      this.frameFill += take;
+      i += take;
+      if (this.frameFill === F) {
+        this.step(this.vad.isSpeech(this.frame), this.nextFrame, out);
+        this.nextFrame += F;
+        this.frameFill = 0;
+      }
     }
     this.trim();
     return out;
@@ -158,8 +162,8 @@ export class TurnSegmenter {
   }
 
   reset(): void {
-    this.buffer = new Float32Array(0);
-    this.bufferStart = 0; this.nextFrame = 0; this.turn = null;
+    this.chunks = [];
+    this.bufferStart = 0; this.nextFrame = 0; this.frameFill = 0; this.turn = null;
     this.vad.reset();
   }
 
@@ -190,14 +194,28 @@ export class TurnSegmenter {
     const t = this.turn!;
     this.turn = null;
     if (t.speechFrames * this.options.frameSamples < this.ms(this.options.minSpeechMs)) return;
-    const a = t.start - this.bufferStart, b = t.lastSpeechEnd - this.bufferStart;
-    out.push({ startSample: t.start, endSample: t.lastSpeechEnd, pcm: this.buffer.slice(a, b) });
+    out.push({ startSample: t.start, endSample: t.lastSpeechEnd, pcm: this.slice(t.start, t.lastSpeechEnd) });
+  }
+
+  /** Copies absolute samples [start, end) out of the kept chunks. */
+  private slice(start: number, end: number): Float32Array {
+    const pcm = new Float32Array(end - start);
+    let at = this.bufferStart;
+    for (const c of this.chunks) {
+      const a = Math.max(start, at), b = Math.min(end, at + c.length);
+      if (b > a) pcm.set(c.subarray(a - at, b - at), a - start);
+      at += c.length;
+      if (at >= end) break;
+    }
+    return pcm;
   }
 
   /** Drops samples nothing can need: before the open turn, or older than the pre-roll before the next frame. */
   private trim(): void {
     const keepFrom = this.turn ? this.turn.start : this.nextFrame - this.ms(this.options.preRollMs);
-    const drop = Math.min(this.buffer.length, Math.max(0, keepFrom - this.bufferStart));
-    if (drop > 0) { this.buffer = this.buffer.slice(drop); this.bufferStart += drop; }
+    while (this.chunks.length && this.bufferStart + this.chunks[0].length <= keepFrom) {
+      this.bufferStart += this.chunks[0].length;
+      this.chunks.shift();
+    }
   }
 }

@@ -73,3 +73,18 @@ test('the noise floor adapts to a louder background, which then is not speech', 
   assert.ok(vad.noiseDb > -45, `floor ${vad.noiseDb}`);
   assert.ok(speechFrames <= 160, `${speechFrames} frames taken for speech before adapting`); // ≤ the 1.5 s stationarity window
 });
+
+test('chunk size does not change the turns (odd 137-sample chunks vs one big push)', () => {
+  const x = concat([hiss(SR), burst(1.2 * SR), hiss(SR), burst(0.6 * SR), hiss(0.7 * SR)]);
+  const a = segment(x);
+  const seg = new TurnSegmenter();
+  const b: Turn[] = [];
+  for (let i = 0; i < x.length; i += 137) b.push(...seg.push(x.subarray(i, Math.min(x.length, i + 137))));
+  b.push(...seg.flush());
+  const c = [...new TurnSegmenter().push(x)];
+  assert.equal(a.length, 2);
+  for (const other of [b, c]) {
+    assert.deepEqual(other.map((t) => [t.startSample, t.endSample]), a.map((t) => [t.startSample, t.endSample]));
+    other.forEach((t, k) => assert.deepEqual(t.pcm, a[k].pcm));
+  }
+});
