@@ -68,20 +68,21 @@ def tf_state(model):
     return out
 
 
-def augment(x, gen):
-    """Random flip, rotation (±10°), scale (0.9–1.1), shift (±4 px) in one affine warp, then brightness/contrast."""
+def augment(x, gen, strength=1.0):
+    """Random flip, rotation (±10°), scale (0.9–1.1), shift (±4 px) in one affine warp, then brightness/contrast.
+    `strength` scales every range (short schedules underfit with the full ranges: see the model card)."""
     b = x.shape[0]
-    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(10)
-    scale = 0.9 + torch.rand(b, generator=gen) * 0.2
+    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(10) * strength
+    scale = 1 + (torch.rand(b, generator=gen) * 2 - 1) * 0.1 * strength
     flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    shift = (torch.rand(b, 2, generator=gen) * 2 - 1) * (4 / 24)  # normalised coords: 24 px = 1.0
+    shift = (torch.rand(b, 2, generator=gen) * 2 - 1) * (4 / 24) * strength  # normalised coords: 24 px = 1.0
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1), torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    contrast = 0.75 + torch.rand(b, 1, 1, 1, generator=gen) * 0.5
-    bright = (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.12
+    contrast = 1 + (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.25 * strength
+    bright = (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.12 * strength
     return ((x - mean) * contrast + mean + bright).clamp(0, 1)
 
 
@@ -136,6 +137,8 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--aug", type=float, default=1.0, help="augmentation strength (1 = full ranges)")
+    ap.add_argument("--dropout", type=float, default=1.0, help="multiplier on every dropout rate")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--smoke", action="store_true", help="2 steps on whatever data is given (tests)")
     args = ap.parse_args()
@@ -163,7 +166,7 @@ def main():
     w = w / w[counts > 0].mean()
     class_weight = torch.tensor(w, dtype=torch.float32)
 
-    model = FaceNet()
+    model = FaceNet(dropout=tuple(p * args.dropout for p in (0.0, 0.1, 0.2, 0.3)), head_dropout=0.4 * args.dropout)
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
     steps_per_epoch = max(1, len(x_train) // args.batch)
@@ -198,7 +201,7 @@ def main():
         t_epoch = time.time()
         for i in range(steps_per_epoch):
             idx = perm[i * args.batch:(i + 1) * args.batch]
-            xb = augment(x_train[idx], gen)
+            xb = augment(x_train[idx], gen, args.aug)
             yb = y_train[idx]
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
