@@ -140,9 +140,12 @@ function balanceLoss(probs: tf.Tensor2D, tokenMask: tf.Tensor1D, experts: number
 export function fusionForward(params: FusionParams, input: FusionInput, config: FusionConfig = DEFAULT_FUSION_CONFIG): FusionOutput {
   const [B, T] = input.present.shape;
   const { dim, experts } = config;
+  // Embedding lookups as one-hot × table rather than gather: tfjs' WASM backend has no gradient for gather,
+  // and this keeps training on WASM (much faster than the CPU backend) possible. Values are identical.
   const positions = tf.minimum(tf.range(0, T, 1, 'int32'), tf.scalar(config.maxTurns - 1, 'int32'));
-  const posEmb = tf.gather(params['emb.position'], positions).expandDims(0); // [1,T,d]
-  const spkEmb = tf.gather(params['emb.speaker'], tf.minimum(input.speaker.toInt(), tf.scalar(config.maxSpeakers - 1, 'int32'))); // [B,T,d]
+  const posEmb = tf.oneHot(positions, config.maxTurns).toFloat().matMul(params['emb.position']).expandDims(0); // [1,T,d]
+  const speakers = tf.minimum(input.speaker.toInt(), tf.scalar(config.maxSpeakers - 1, 'int32')).reshape([B * T]) as tf.Tensor1D;
+  const spkEmb = tf.oneHot(speakers, config.maxSpeakers).toFloat().matMul(params['emb.speaker']).reshape([B, T, dim]); // [B,T,d]
 
   // Project each modality into the shared token space: U = H + modality + speaker + position (SUMMER).
   const xs = [input.text, input.audio, input.face];
