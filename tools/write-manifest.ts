@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /** Files that document a model or hold training by-products: not loaded by the page, so not in the manifest. */
-const NOT_LOADED = /(^|\/)(card\.md|train\.log|metrics.*\.json|parity\/.*|checkpoints?\/.*|manifest\.json)$/;
+const NOT_LOADED = /(^|\/)(card\.md|[^/]*\.log|metrics[^/]*\.json|parity\/.*|\.[^/]+(\/.*)?|manifest\.json)$/;
 
 export function buildManifest(root: string): { version: number; files: Record<string, { bytes: number; sha256: string }> } {
   const files: Record<string, { bytes: number; sha256: string }> = {};

@@ -20,6 +20,9 @@ export interface TextEncoderOptions extends TransformersConfig {
   progressCallback?: ProgressCallback;
   /** onnxruntime execution device, e.g. 'wasm' | 'webgpu' | 'cpu'; Transformers.js picks its default when omitted. */
   device?: string;
+  /** Which ONNX weights to load: 'fp32' (onnx/model.onnx, default: what EmoLens ships) or e.g. 'q8', 'fp16' for
+   * models that have them. Transformers.js would otherwise default to the quantized file in the browser. */
+  dtype?: string;
   /** Texts per ONNX call (shorter batches pad less). Default 32. */
   batchSize?: number;
 }
@@ -49,6 +52,7 @@ export class TextEncoder {
     const model = options.model ?? 'text-encoder';
     const pipeOptions: Record<string, unknown> = { progress_callback: options.progressCallback };
     if (options.device) pipeOptions.device = options.device;
+    pipeOptions.dtype = options.dtype ?? 'fp32';
     // Cast: pipeline()'s overloads are too deep for the type checker with a non-literal options object.
     const extractor = (await (pipeline as (task: string, model: string, o: unknown) => Promise<unknown>)('feature-extraction', model, pipeOptions)) as FeatureExtractionPipeline;
     const head = options.head === undefined ? undefined : await tf.loadLayersModel(options.head);

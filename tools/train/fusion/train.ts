@@ -5,7 +5,7 @@
  *
  *   npx tsx tools/train/fusion/train.ts --data .cache/fusion --out public/models/fusion [--epochs 25] [--seed 1]
  *
- * Writes model.json + weights.bin, metrics.json (dev, per condition), train.log. Resumes from <out>/.checkpoint.
+ * Writes model.json + weights.bin, metrics.json (dev, per condition), train.log. Resumes from --checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     conflict: { type: 'string', default: '0.1' },
     dropout: { type: 'string', default: '0.2' },
+    checkpoint: { type: 'string' },
   },
 });
 
@@ -48,7 +49,7 @@ const seed = Number(args.seed), epochs = Number(args.epochs), batchSize = Number
 const hyper = { seed, epochs, batchSize, lr: Number(args.lr), conflict: Number(args.conflict), dropout, loss: DEFAULT_LOSS_WEIGHTS };
 
 const devDialogues = pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + seed });
-const checkpoint = `${out}/.checkpoint`;
+const checkpoint = args.checkpoint ?? `.cache/fusion-checkpoint/${out.replace(/[^\w]+/g, '_')}`;
 let startEpoch = 0, best = -1;
 let params = initFusionParams(config, seed);
 if (existsSync(`${checkpoint}/model.json`)) {
