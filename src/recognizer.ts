@@ -59,8 +59,21 @@ export class Recognizer {
       FaceEncoder.load(loader.layersModelHandler('face-encoder')),
       loadFusionParams(loader.layersModelHandler('fusion')),
     ]);
+    const recognizer = new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
+    await recognizer.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
-    return new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
+    return recognizer;
+  }
+
+  /**
+   * Runs every model once on dummy input, so shader compilation (WebGPU/WebGL) and WASM instantiation happen at
+   * load time rather than inside the first live turn.
+   */
+  private async warmUp(): Promise<void> {
+    const [t, a, f] = await Promise.all([
+      this.embedText('hello'), this.embedAudio(new Float32Array(16000)), this.embedFaces([new Float32Array(48 * 48).fill(0.5)]).then((r) => r[0]),
+    ]);
+    await this.fuseDialogue([{ text: t.embedding, audio: a.embedding, face: f.embedding, speakerSlot: 0 }]);
   }
 
   async embedText(text: string): Promise<ModalityEmbedding> {

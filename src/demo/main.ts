@@ -83,13 +83,14 @@ async function init(): Promise<void> {
   }
 }
 
-async function onFrame(frame: VideoFrame | ImageBitmap): Promise<void> {
+/** `capturedAt`: when the frame was taken (performance clock), so a face is matched to the turn it was seen in. */
+async function onFrame(frame: VideoFrame | ImageBitmap, capturedAt: number): Promise<void> {
   if (!tracker || !recognizer) { frame.close(); return; }
   const seen = await tracker.detect(frame);
   drawBox(seen.box, seen.width, seen.height);
   if (!seen.crop) { $('face-now').textContent = 'No face in view'; return; }
   const [face] = await recognizer.embedFaces([seen.crop]);
-  recentFaces.push({ t: performance.now(), face });
+  recentFaces.push({ t: capturedAt, face });
   if (recentFaces.length > 200) recentFaces.shift();
   handle.faces++;
   bars($('face-now'), Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities);
@@ -167,7 +168,7 @@ async function start(): Promise<void> {
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
   let lastCount = 0, lastTime = performance.now();
-  camera = await startCameraReader(stream, (frame) => onFrame(frame));
+  camera = await startCameraReader(stream, (frame, capturedAt) => onFrame(frame, capturedAt));
   const fpsTimer = setInterval(() => {
     if (!camera) { clearInterval(fpsTimer); return; }
     const now = performance.now();
