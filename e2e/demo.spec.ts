@@ -69,6 +69,25 @@ for (const backend of ['webgpu', 'wasm']) {
   });
 }
 
+test('the <video> fallback capture path delivers frames to the face path when WebCodecs is not used', async ({ page }) => {
+  await page.goto('/?backend=wasm&capture=video-element');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await page.locator('#start').click();
+  await page.waitForFunction(() => (window as any).emolensDemo.faces >= 3, undefined, { timeout: 120_000 });
+  await expect(page.locator('#fps')).toContainText('video-element', { timeout: 10_000 });
+  await page.locator('#stop').click();
+  expect(await page.evaluate(() => (window as any).emolensDemo.tracks().every((t: MediaStreamTrack) => t.readyState === 'ended'))).toBe(true);
+});
+
+test('a forced backend is the one that runs, and an unknown backend name is refused with a message', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await expect(page.locator('#backend')).toHaveText('cpu');
+  await expect(page.locator('#backend-skipped')).toHaveText('');
+  await page.goto('/?backend=metal');
+  await expect(page.locator('#message')).toContainText('Unknown backend "metal"');
+});
+
 test('the same fixed fusion input gives the same result on webgpu and wasm', async ({ page }) => {
   const results: number[][][] = [];
   for (const backend of ['webgpu', 'wasm']) {

@@ -19,6 +19,8 @@ import type { Probabilities, TurnResult } from '../session/conversation.ts';
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const requestedBackend = params.get('backend');
+/** `?capture=video-element` forces the <video> fallback instead of WebCodecs (to compare, or to test it). */
+const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
 interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => number }
@@ -68,6 +70,7 @@ async function init(): Promise<void> {
     const { backend, skipped } = recognizer.backend;
     $('backend').textContent = backend;
     $('backend').title = skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('\n') || 'first choice';
+    $('backend-skipped').textContent = skipped.length ? `(${skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ')})` : '';
     tracker = await FaceTracker.create('/vendor/face-api/', '/vendor/tfjs-wasm/');
     $('face-backend').textContent = `face-api on ${tracker.backend}`;
     $('progress-box').hidden = true;
@@ -168,7 +171,7 @@ async function start(): Promise<void> {
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
   let lastCount = 0, lastTime = performance.now();
-  camera = await startCameraReader(stream, (frame, capturedAt) => onFrame(frame, capturedAt));
+  camera = await startCameraReader(stream, (frame, capturedAt) => onFrame(frame, capturedAt), { forceFallback: forceCaptureFallback });
   const fpsTimer = setInterval(() => {
     if (!camera) { clearInterval(fpsTimer); return; }
     const now = performance.now();
