@@ -76,6 +76,7 @@ test('the <video> fallback capture path delivers frames to the face path when We
   await page.waitForFunction(() => (window as any).emolensDemo.faces >= 3, undefined, { timeout: 120_000 });
   await expect(page.locator('#fps')).toContainText('video-element', { timeout: 10_000 });
   await page.locator('#stop').click();
+  await expect(page.locator('#live-indicator')).toBeHidden();
   expect(await page.evaluate(() => (window as any).emolensDemo.tracks().every((t: MediaStreamTrack) => t.readyState === 'ended'))).toBe(true);
 });
 

@@ -197,9 +197,10 @@ async function start(): Promise<void> {
 }
 
 async function stop(): Promise<void> {
+  // Tracks first: the camera light and the browser's recording indicator go off at once.
+  stream?.getTracks().forEach((t) => t.stop());
   await camera?.stop(); camera = undefined;
   await mic?.stop(); mic = undefined;
-  stream?.getTracks().forEach((t) => t.stop());
   handle.running = false;
   $('live-indicator').hidden = true;
   ($('stop') as HTMLButtonElement).disabled = true;
