@@ -32,6 +32,8 @@ let tracker: FaceTracker | undefined;
 let stream: MediaStream | undefined;
 let camera: CameraReader | undefined;
 let mic: { stop(): Promise<void> } | undefined;
+let segmenter: TurnSegmenter | undefined;
+let micStart = 0;
 /** Face embeddings seen since the last turn, with their time (performance.now()). */
 let recentFaces: { t: number; face: ModalityEmbedding }[] = [];
 let turnQueue = Promise.resolve();
@@ -179,11 +181,11 @@ async function start(): Promise<void> {
     lastCount = camera.stats.delivered; lastTime = now;
   }, 2000);
   if (stream.getAudioTracks().length) {
-    const segmenter = new TurnSegmenter();
-    const micStart = performance.now();
+    const turns = (segmenter = new TurnSegmenter());
+    micStart = performance.now();
     let silentSince = performance.now();
     mic = await startMicrophone(stream, (chunk) => {
-      for (const turn of segmenter.push(chunk)) queueTurn(turn.pcm, micStart + turn.startSample / 16, micStart + turn.endSample / 16);
+      for (const turn of turns.push(chunk)) queueTurn(turn.pcm, micStart + turn.startSample / 16, micStart + turn.endSample / 16);
       let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
       if (peak > 0.01) silentSince = performance.now();
       else if (performance.now() - silentSince > 8000) { showMessage('The microphone has been silent for 8 s: check that it is not muted.', 'info'); silentSince = performance.now(); }
@@ -201,6 +203,9 @@ async function stop(): Promise<void> {
   stream?.getTracks().forEach((t) => t.stop());
   await camera?.stop(); camera = undefined;
   await mic?.stop(); mic = undefined;
+  // A turn still being spoken when Stop is pressed is analysed, not dropped.
+  for (const turn of segmenter?.flush() ?? []) queueTurn(turn.pcm, micStart + turn.startSample / 16, micStart + turn.endSample / 16);
+  segmenter = undefined;
   handle.running = false;
   $('live-indicator').hidden = true;
   ($('stop') as HTMLButtonElement).disabled = true;
