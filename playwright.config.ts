@@ -32,10 +32,10 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173/',
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    // The production build (what the tests exercise) …
+    { command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort', url: 'http://127.0.0.1:4173/', reuseExistingServer: !process.env.CI, timeout: 60_000 },
+    // … and the dev server that `npm start` runs (e2e/dev-server.spec.ts).
+    { command: 'npx vite --host 127.0.0.1 --port 5173 --strictPort', url: 'http://127.0.0.1:5173/', reuseExistingServer: !process.env.CI, timeout: 60_000 },
+  ],
 });
