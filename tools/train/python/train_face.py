@@ -2,7 +2,11 @@
 tools/train/prepare-faces.ts (the TypeScript cropFace output, uint8 [N,48,48] + int32 labels in LABELS order).
 
     /usr/bin/python3 tools/train/python/train_face.py --data .cache/faces --work .cache/faces/run \
-        --out public/models/face-encoder [--epochs 8] [--budget-min 14] [--resume] [--smoke]
+        --out public/models/face-encoder [--epochs 8] [--budget-min 14] [--resume] [--smoke] \
+        [--channels 16,32,64,160 --convs 1,2,2,2] [--teacher .cache/faces/teacher_train --kd-weight 0.5 --tau 2]
+
+--teacher: 7-class probabilities of a pretrained teacher on the same training crops (tools/train/face-teacher.ts,
+LABELS order); the loss is then (1-w)·CE(labels) + w·tau²·KL(teacher_tau || student_tau) (knowledge distillation).
 
 Writes <work>/state (weights for tools/train/export-face.ts, eval-mode BN statistics), <work>/ckpt.pt (resumable
 checkpoint, every epoch), <out>/parity/{input,embedding,logits} (reference outputs for the tfjs parity test),
@@ -66,6 +70,12 @@ def tf_state(model):
             continue
         out[name] = t.detach().cpu().numpy().astype(np.float32)
     return out
+
+
+def kd_loss(student_logits, teacher_probs, tau):
+    """tau²·KL(p_t^(1/tau) normalised || softmax(s/tau)), batch mean (Hinton et al.: tau² keeps gradients comparable)."""
+    t = F.softmax(torch.log(teacher_probs.clamp_min(1e-8)) / tau, dim=1)
+    return F.kl_div(F.log_softmax(student_logits / tau, dim=1), t, reduction="batchmean") * tau * tau
 
 
 def augment(x, gen, strength=1.0):
@@ -139,7 +149,14 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--aug", type=float, default=1.0, help="augmentation strength (1 = full ranges)")
     ap.add_argument("--dropout", type=float, default=1.0, help="multiplier on every dropout rate")
+    ap.add_argument("--channels", default=",".join(map(str, ARCH["channels"])), help="conv widths per block")
+    ap.add_argument("--convs", default=",".join(map(str, ARCH["convs"])), help="convs per block")
+    ap.add_argument("--teacher", default=None, help="teacher probabilities [N,7] for the train split (face-teacher.ts)")
+    ap.add_argument("--kd-weight", type=float, default=0.5, help="weight of the distillation term (0..1)")
+    ap.add_argument("--tau", type=float, default=2.0, help="distillation temperature")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--finalize", action="store_true",
+                    help="no training: export <work>/best.pt (state, metrics, parity), e.g. when a run must stop early")
     ap.add_argument("--smoke", action="store_true", help="2 steps on whatever data is given (tests)")
     args = ap.parse_args()
 
@@ -149,7 +166,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
     log_path = os.path.join(args.out, "train.log")
-    log_file = open(log_path, "a" if args.resume else "w")
+    log_file = open(log_path, "a" if args.resume or args.finalize else "w")
 
     def log(msg):
         print(msg, flush=True)
@@ -159,6 +176,13 @@ def main():
     started = time.time()
     x_train, y_train = load_split(args.data, "train")
     x_val, y_val = load_split(args.data, "val")
+    arch = dict(ARCH, channels=[int(c) for c in args.channels.split(",")], convs=[int(c) for c in args.convs.split(",")])
+    assert len(arch["channels"]) == len(arch["convs"]) == 4, "4 blocks (the dropout schedule has 4 rates)"
+    teacher = None
+    if args.teacher:
+        tp, _ = read_tensor(args.teacher)
+        assert tp.shape == (len(x_train), 7), f"teacher {tp.shape} vs train {len(x_train)}"
+        teacher = torch.from_numpy(tp.astype(np.float32))
     counts = np.bincount(y_train.numpy(), minlength=7).astype(np.float64)
     # Class weights ~ 1/sqrt(frequency), mean 1 over present classes: lifts disgust (1.5% of FER) without
     # swamping the loss with it. Absent classes (neutral has data in FER; 'contempt' is never mapped) get 0.
@@ -166,23 +190,26 @@ def main():
     w = w / w[counts > 0].mean()
     class_weight = torch.tensor(w, dtype=torch.float32)
 
-    model = FaceNet(dropout=tuple(p * args.dropout for p in (0.0, 0.1, 0.2, 0.3)), head_dropout=0.4 * args.dropout)
+    model = FaceNet(arch, dropout=tuple(p * args.dropout for p in (0.0, 0.1, 0.2, 0.3)), head_dropout=0.4 * args.dropout)
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
     steps_per_epoch = max(1, len(x_train) // args.batch)
     state = {"epoch": 0, "step": 0, "best_acc": -1.0, "total_steps": None, "elapsed": 0.0}
     ckpt_path = os.path.join(args.work, "ckpt.pt")
     best_path = os.path.join(args.work, "best.pt")
-    if args.resume and os.path.exists(ckpt_path):
+    if (args.resume or args.finalize) and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         gen.set_state(ck["gen"])
         log(f"resumed from epoch {state['epoch']} step {state['step']} (best val acc {state['best_acc']:.4f})")
-    log(f"face encoder: arch {json.dumps(ARCH)} params {n_params} ({n_params * 4} bytes float32)")
+    log(f"face encoder: arch {json.dumps(arch)} params {n_params} ({n_params * 4} bytes float32)")
     log(f"train {len(x_train)} val {len(x_val)} counts {counts.astype(int).tolist()} class weights {np.round(w, 3).tolist()}")
     log(f"args {vars(args)}")
+    if teacher is not None:
+        t_acc = (teacher.argmax(1) == y_train).float().mean().item()
+        log(f"teacher {args.teacher}: train accuracy {t_acc:.4f}; KD weight {args.kd_weight} tau {args.tau}")
 
     def lr_at(step):
         total = state["total_steps"] or args.epochs * steps_per_epoch
@@ -194,10 +221,10 @@ def main():
     run_started = time.time() - state["elapsed"]
     max_steps = 2 if args.smoke else None
     done = False
-    while not done and state["epoch"] < args.epochs:
+    while not done and not args.finalize and state["epoch"] < args.epochs:
         model.train()
         perm = torch.randperm(len(x_train), generator=gen)
-        epoch_loss, epoch_correct, seen = 0.0, 0, 0
+        epoch_loss, epoch_ce, epoch_kd, epoch_correct, seen = 0.0, 0.0, 0.0, 0, 0
         t_epoch = time.time()
         for i in range(steps_per_epoch):
             idx = perm[i * args.batch:(i + 1) * args.batch]
@@ -206,7 +233,14 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
             _, logits = model(xb)
-            loss = F.cross_entropy(logits, yb, weight=class_weight, label_smoothing=0.1)
+            ce = F.cross_entropy(logits, yb, weight=class_weight, label_smoothing=0.1)
+            if teacher is not None:
+                kd = kd_loss(logits, teacher[idx], args.tau)
+                loss = (1 - args.kd_weight) * ce + args.kd_weight * kd
+                epoch_kd += kd.item() * len(yb)
+            else:
+                loss = ce
+            epoch_ce += ce.item() * len(yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -222,7 +256,7 @@ def main():
                 log(f"measured {rate * args.batch:.0f} img/s -> schedule {state['total_steps']} steps "
                     f"({state['total_steps'] / steps_per_epoch:.2f} epochs)")
             if state["step"] % 100 == 0:
-                log(f"  step {state['step']} loss {epoch_loss / seen:.4f} acc {epoch_correct / seen:.4f} lr {lr_at(state['step']):.2e}")
+                log(f"  step {state['step']} loss {epoch_loss / seen:.4f} (ce {epoch_ce / seen:.4f} kd {epoch_kd / seen:.4f}) acc {epoch_correct / seen:.4f} lr {lr_at(state['step']):.2e}")
             if max_steps and state["step"] >= max_steps:
                 done = True
                 break
@@ -234,6 +268,7 @@ def main():
         acc = (val_logits.argmax(1) == y_val).float().mean().item()
         state["elapsed"] = time.time() - run_started
         log(f"epoch {state['epoch']} step {state['step']} train loss {epoch_loss / max(seen, 1):.4f} "
+            f"(ce {epoch_ce / max(seen, 1):.4f} kd {epoch_kd / max(seen, 1):.4f}) "
             f"acc {epoch_correct / max(seen, 1):.4f} | val acc {acc:.4f} | {time.time() - t_epoch:.0f} s "
             f"({seen / (time.time() - t_epoch):.0f} img/s) elapsed {state['elapsed'] / 60:.1f} min")
         if acc > state["best_acc"]:
@@ -245,7 +280,7 @@ def main():
     # Select by validation accuracy, export in eval mode (BN running statistics).
     model.load_state_dict(torch.load(best_path))
     model.eval()
-    write_state(os.path.join(args.work, "state"), tf_state(model), {"arch": ARCH, "labels": LABELS, "valAccuracy": state["best_acc"]})
+    write_state(os.path.join(args.work, "state"), tf_state(model), {"arch": arch, "labels": LABELS, "valAccuracy": state["best_acc"]})
     val_emb, val_logits = predict(model, x_val)
     m = metrics(y_val.numpy(), val_logits.argmax(1).numpy())
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
