@@ -12,6 +12,10 @@
  *
  * --limit N keeps at most N clips per corpus (spread over the list), for quick runs. --folder DIR adds any other
  * folder (layout auto-detected).
+ * --augment K appends K augmented copies of every TRAIN clip (src/audio/augment.ts, `AUGMENT_DEFAULTS`, seeded by
+ * --seed and the clip index) after the originals; dev clips are never augmented. Each file is decoded once for all
+ * its copies; --pcm-cache DIR keeps decoded 16 kHz PCM (float32 .f32 files) so later runs skip ffmpeg. Copies are
+ * marked in the meta JSON (`augmentOf`: source row, -1 for originals).
  */
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +25,8 @@ import { LABELS } from '../../src/labels.ts';
 import { decodeAudioFile } from '../data/audio-decode.ts';
 import { readRavdessFolder, readSpeechFolder, readTessFolder, tessWord, type SpeechItem } from '../data/speech.ts';
 import { writeTensor } from './store.ts';
+import { AUGMENT_DEFAULTS, augment, mulberry32 } from '../../src/audio/augment.ts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** FNV-1a 32-bit: a stable hash for word/file based splits. */
 export function fnv1a(s: string): number {
@@ -42,7 +48,24 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)]);
 }
 
-export interface PrepareOptions { ravdess?: string; tess?: string; folders?: string[]; out: string; limit?: number; concurrency?: number; quiet?: boolean }
+export interface PrepareOptions {
+  ravdess?: string; tess?: string; folders?: string[]; out: string; limit?: number; concurrency?: number; quiet?: boolean;
+  augment?: number; seed?: number; pcmCache?: string;
+}
+
+/** Decodes a file to 16 kHz mono, through the optional on-disk PCM cache (keyed by the path's FNV hash). */
+async function decodeCached(path: string, cache: string | undefined): Promise<Float32Array> {
+  if (!cache) return decodeAudioFile(path);
+  const file = join(cache, `${fnv1a(path).toString(16)}-${basename(path)}.f32`);
+  if (existsSync(file)) {
+    const b = readFileSync(file);
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
+  const pcm = await decodeAudioFile(path);
+  mkdirSync(cache, { recursive: true });
+  writeFileSync(file, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+  return pcm;
+}
 
 export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; train: number; dev: number }> {
   const items: SpeechItem[] = [];
@@ -52,7 +75,16 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
   if (!items.length) throw new Error('prepare-audio: no labelled audio files found (check --ravdess / --tess / --folder)');
 
   const T = AUDIO_FEATURES.maxFrames, M = AUDIO_FEATURES.nMels, P = PROSODY_STATS_DIM;
-  const n = items.length;
+  const base = items.length;
+  const K = Math.max(0, Math.floor(opts.augment ?? 0));
+  const baseSplit = items.map((it) => splitOf(it));
+  // Row layout: the originals 0..base-1, then K copies per train original, in order.
+  const copyRow = new Int32Array(base).fill(-1);
+  let rows = base;
+  for (let i = 0; i < base; i++) if (K > 0 && baseSplit[i] === 'train') { copyRow[i] = rows; rows += K; }
+  const augmentOf = new Int32Array(rows).fill(-1);
+  for (let i = 0; i < base; i++) for (let k = 0; k < K && copyRow[i] >= 0; k++) augmentOf[copyRow[i] + k] = i;
+  const n = rows;
   const mel = new Float32Array(n * T * M);
   const stats = new Float32Array(n * P);
   const labels = new Int32Array(n);
@@ -64,16 +96,23 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
   const worker = async () => {
     for (;;) {
       const i = next++;
-      if (i >= n) return;
-      const pcm = await decodeAudioFile(items[i].path);
-      const input = encoderInput(extractAudioFeatures(pcm), T);
-      mel.set(input.mel, i * T * M);
-      stats.set(input.prosodyStats, i * P);
-      labels[i] = items[i].label;
-      frames[i] = input.frames;
-      split[i] = splitOf(items[i]) === 'dev' ? 1 : 0;
-      done++;
-      if (!opts.quiet && (done % 200 === 0 || done === n)) {
+      if (i >= base) return;
+      const pcm = await decodeCached(items[i].path, opts.pcmCache);
+      const put = (row: number, clip: Float32Array) => {
+        const input = encoderInput(extractAudioFeatures(clip), T);
+        mel.set(input.mel, row * T * M);
+        stats.set(input.prosodyStats, row * P);
+        labels[row] = items[i].label;
+        frames[row] = input.frames;
+        split[row] = baseSplit[i] === 'dev' ? 1 : 0;
+        done++;
+      };
+      put(i, pcm);
+      for (let k = 0; k < K && copyRow[i] >= 0; k++) {
+        // Seeded per (seed, clip, copy): the same command reproduces every copy whatever the pool's order.
+        put(copyRow[i] + k, augment(pcm, mulberry32(((opts.seed ?? 0) * 1_000_003 + i * 97 + k + 1) >>> 0)));
+      }
+      if (!opts.quiet && (done % 200 < 1 + K || done === n)) {
         const s = (Date.now() - started) / 1000;
         console.log(`prepare-audio: ${done}/${n} clips, ${s.toFixed(0)} s (${(done / s).toFixed(1)} clips/s)`);
       }
@@ -92,6 +131,8 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
     files: items.map((it) => it.path), speakers: items.map((it) => it.speaker), corpus: items.map((it) => it.corpus),
     words: items.map((it) => (it.corpus === 'tess' ? tessWord(it.path) : '')),
     features: AUDIO_FEATURES,
+    // Augmented copies (rows base..n-1): files/speakers/corpus/words above describe the originals only.
+    originals: base, augmentOf: Array.from(augmentOf), augment: K > 0 ? { copies: K, seed: opts.seed ?? 0, options: AUGMENT_DEFAULTS } : null,
   });
   const dev = split.reduce((a, b) => a + b, 0);
   if (!opts.quiet) console.log(`prepare-audio: wrote ${n} clips (${n - dev} train, ${dev} dev) to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -103,10 +144,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       ravdess: { type: 'string' }, tess: { type: 'string' }, folder: { type: 'string', multiple: true },
       out: { type: 'string', default: '.cache/audio' }, limit: { type: 'string' }, concurrency: { type: 'string' },
+      augment: { type: 'string' }, seed: { type: 'string' }, 'pcm-cache': { type: 'string' },
     },
   });
   await prepareAudio({
     ravdess: values.ravdess, tess: values.tess, folders: values.folder, out: values.out!,
     limit: values.limit ? Number(values.limit) : undefined, concurrency: values.concurrency ? Number(values.concurrency) : 2,
+    augment: values.augment ? Number(values.augment) : 0, seed: values.seed ? Number(values.seed) : 0, pcmCache: values['pcm-cache'],
   });
 }

@@ -16,6 +16,8 @@ epoch (resumable with --resume), the best epoch by dev weighted F1 (all dev clip
   train.log              the log
 
   /usr/bin/python3 tools/train/python/train_audio.py --data .cache/audio --out .cache/audio/model --minutes 11
+  [--extra .cache/audio/aug]   adds the augmented TRAIN copies (rows with augmentOf >= 0) of another prepare-audio
+                               store (prepare-audio.ts --augment K); its originals and dev rows are ignored.
 """
 import argparse
 import json
@@ -144,6 +146,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--parity-frames", type=int, default=96)
+    ap.add_argument("--extra", action="append", default=[],
+                    help="another prepare-audio store whose augmented train copies are appended to the training set")
     ap.add_argument("--ravdess-repeat", type=int, default=1,
                     help="show each RAVDESS training clip this many times per epoch (TESS is learnt long before RAVDESS)")
     args = ap.parse_args()
@@ -166,6 +170,23 @@ def main():
     frames_np, _ = read_tensor(os.path.join(args.data, "frames"))
     split_np, meta = read_tensor(os.path.join(args.data, "meta"))
     corpus = np.array(meta["corpus"])
+    corpus = np.concatenate([corpus, np.array(["?"] * (len(labels_np) - len(corpus)))]) if len(corpus) < len(labels_np) else corpus
+    for extra in args.extra:
+        e_mel, _ = read_tensor(os.path.join(extra, "mel"))
+        e_stats, _ = read_tensor(os.path.join(extra, "prosody_stats"))
+        e_labels, _ = read_tensor(os.path.join(extra, "labels"))
+        e_frames, _ = read_tensor(os.path.join(extra, "frames"))
+        e_split, e_meta = read_tensor(os.path.join(extra, "meta"))
+        aug_of = np.array(e_meta.get("augmentOf", [-1] * len(e_labels)))
+        keep = np.where((aug_of >= 0) & (e_split == 0))[0]
+        e_corpus = np.array(e_meta["corpus"])[aug_of[keep]]
+        mel_np = np.concatenate([mel_np, e_mel[keep]])
+        stats_np = np.concatenate([stats_np, e_stats[keep]])
+        labels_np = np.concatenate([labels_np, e_labels[keep]])
+        frames_np = np.concatenate([frames_np, e_frames[keep]])
+        split_np = np.concatenate([split_np, e_split[keep]])
+        corpus = np.concatenate([corpus, e_corpus])
+        log(f"extra {extra}: {len(keep)} augmented train copies")
     pad_value = float(mel_meta.get("padValue", math.log(1e-6)))
     names = stats_meta.get("names", [])
     energy_idx = names.index("energyMeanDb") if "energyMeanDb" in names else None
