@@ -1,0 +1,67 @@
+/**
+ * prepare-audio --augment K on a tiny synthetic RAVDESS-named folder: K seeded copies per TRAIN clip only, decoded
+ * once and cached as PCM, reproducible from the cache; train_audio.py --extra picks exactly those copies up.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareAudio } from '../../tools/train/prepare-audio.ts';
+import { readTensor } from '../../tools/train/store.ts';
+
+function wav(samples: Float32Array, rate: number): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, v)) * 32767), i * 2));
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8); h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34); h.write('data', 36); h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+test('prepare-audio --augment: copies of train clips only, seeded, PCM cache, consumed by train_audio --extra', { timeout: 120_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'emolens-audio-aug-'));
+  try {
+    const data = join(root, 'ravdess');
+    for (const actor of [1, 17]) {
+      const dir = join(data, `Actor_${String(actor).padStart(2, '0')}`);
+      mkdirSync(dir, { recursive: true });
+      for (let e = 1; e <= 4; e++) {
+        const f0 = 120 + 30 * e;
+        const x = Float32Array.from({ length: 16000 }, (_, i) => (i > 3000 && i < 13000 ? 0.2 * Math.sin((2 * Math.PI * f0 * i) / 16000) : 0));
+        writeFileSync(join(dir, `03-01-0${e}-01-01-01-${String(actor).padStart(2, '0')}.wav`), wav(x, 16000));
+      }
+    }
+    const pcm = join(root, 'pcm');
+    const a = join(root, 'a'), b = join(root, 'b');
+    assert.deepEqual(await prepareAudio({ ravdess: data, out: a, quiet: true, augment: 2, seed: 3, pcmCache: pcm }), { n: 16, train: 12, dev: 4 });
+    assert.equal(readdirSync(pcm).length, 8); // every file decoded once
+    await prepareAudio({ ravdess: data, out: b, quiet: true, augment: 2, seed: 3, pcmCache: pcm }); // from the cache
+    const meta = readTensor(join(a, 'meta'));
+    const augmentOf: number[] = (meta.meta as any).augmentOf;
+    const split = meta.data, labels = readTensor(join(a, 'labels')).data;
+    assert.deepEqual(augmentOf.slice(0, 8), Array(8).fill(-1));
+    for (let r = 8; r < 16; r++) {
+      const src = augmentOf[r];
+      assert.ok(src >= 0 && split[src] === 0, `copy ${r} of a train clip`);
+      assert.equal(labels[r], labels[src]);
+      assert.equal(split[r], 0);
+    }
+    const melA = readTensor(join(a, 'mel')).data, melB = readTensor(join(b, 'mel')).data;
+    assert.deepEqual(melA, melB); // same seed + cached PCM → identical copies
+    const T = 300 * 64, row = (r: number) => melA.subarray(r * T, (r + 1) * T);
+    const first = augmentOf.indexOf(augmentOf[8]);
+    assert.notDeepEqual(row(8), row(augmentOf[8]));
+    assert.notDeepEqual(row(first), row(first + 1)); // the two copies of one clip differ
+
+    const py = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--extra', b, '--out', join(root, 'm'),
+      '--max-steps', '1', '--batch', '8', '--parity-frames', '20'], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    assert.match(py.stdout, /augmented train copies/);
+    assert.match(py.stdout, /data: 24 clips, train 20, dev 4/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
