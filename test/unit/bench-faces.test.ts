@@ -58,6 +58,8 @@ test('facesMarkdown writes one row per model × backend, per-class F1 and failur
       { model: 'ours', backend: 'wasm', n: 8, eval: evaluate(truth, truth), timing: { batch1MedianMs: 3.456, batch1Runs: 8, batch32MsPerFace: 2.5, batch32Faces: 0, tensorsLeaked: 0 } },
       { model: 'human', backend: 'webgl', n: 4, eval: evaluate([0, 1, 1, 2], [0, 1, 2, 2]), timing: { batch1MedianMs: 187.6, batch1Runs: 4, batch32MsPerFace: 190, batch32Faces: 0, tensorsLeaked: 0 } },
       { model: 'face-api', backend: 'webgl', n: 0, error: 'boom' },
+      { model: 'human', backend: 'wasm', n: 8, predictions: [0, 1, 1, 2, 3, 4, 5, 6] },
+      { model: 'human', backend: 'webgl', n: 4, predictions: [0, 1, 2, 2] },
     ],
   };
   const md = facesMarkdown(report);
@@ -70,4 +72,6 @@ test('facesMarkdown writes one row per model × backend, per-class F1 and failur
   assert.ok(lines.includes('| human | webgl | 100.0 | 66.7 | 66.7 | 0.0 | 0.0 | 0.0 | 0.0 |'), md);
   assert.ok(lines.includes('- face-api on webgl: boom'));
   assert.ok(md.includes('wasm 8, webgl 4'));
+  assert.ok(lines.includes('- human: webgl agrees with wasm on 75.0% of 4 faces'), md);
+  assert.ok(md.includes('over the first wasm 8, webgl 4 faces'), md);
 });

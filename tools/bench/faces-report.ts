@@ -8,7 +8,11 @@ import { LABELS } from '../../src/labels.ts';
 import type { EvalResult } from '../../src/eval/metrics.ts';
 import type { FaceTiming } from '../../src/bench/faces-page.ts';
 
-export interface FaceRun { model: string; backend: string; n: number; eval?: EvalResult; timing?: FaceTiming; loadMs?: number; error?: string }
+export interface FaceRun {
+  model: string; backend: string; n: number; eval?: EvalResult; timing?: FaceTiming; loadMs?: number; error?: string;
+  /** Predicted LABELS index per face, in the run's face order (the same seeded order on every backend). */
+  predictions?: number[];
+}
 export interface FacesReport {
   date: string; machine: string; chromium: string; dataset: string;
   /** Faces scored per backend (the WebGL run may use fewer: SwiftShader is slow). */
@@ -30,6 +34,22 @@ export function modelBytes(jsonPath: string): number {
 const pct = (x: number): string => (100 * x).toFixed(1);
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** One line per model and non-first backend: how often its predictions equal the first backend's. */
+export function backendAgreement(runs: FaceRun[]): string[] {
+  const lines: string[] = [];
+  for (const model of [...new Set(runs.map((r) => r.model))]) {
+    const withPreds = runs.filter((r) => r.model === model && r.predictions?.length);
+    for (const other of withPreds.slice(1)) {
+      const ref = withPreds[0].predictions!, preds = other.predictions!;
+      const n = Math.min(ref.length, preds.length);
+      let same = 0;
+      for (let i = 0; i < n; i++) if (ref[i] === preds[i]) same++;
+      lines.push(`- ${model}: ${other.backend} agrees with ${withPreds[0].backend} on ${pct(same / n)}% of ${n} faces`);
+    }
+  }
+  return lines;
+}
 
 /** "wasm 200, webgl 64": faces the latency was measured on, per backend. */
 function timedFaces(report: FacesReport): string {
@@ -53,6 +73,8 @@ export function facesMarkdown(report: FacesReport): string {
     `| model | backend | ${LABELS.join(' | ')} |`, `|---|---|${LABELS.map(() => '---').join('|')}|`,
     ...ok.map((r) => `| ${r.model} | ${r.backend} | ${LABELS.map((l) => pct(r.eval!.perClassF1[l] ?? 0)).join(' | ')} |`),
   ];
+  const agreement = backendAgreement(report.runs);
+  if (agreement.length) lines.push('', '## Backend agreement', '', 'Same predicted label on both backends, on the faces both scored (a kernel bug would show here).', '', ...agreement);
   const failed = report.runs.filter((r) => r.error);
   if (failed.length) lines.push('', '## Failures', '', ...failed.map((r) => `- ${r.model} on ${r.backend}: ${r.error}`));
   return lines.join('\n') + '\n';

@@ -103,14 +103,14 @@ for (const backend of args.backends!.split(',')) {
       const to = Math.min(n, from + batch);
       const out = await page.evaluate(([data, count]) => (window as unknown as { emolensFaces: FacesPageApi }).emolensFaces.classify(data, count), [b64(from, to), to - from] as const);
       for (const m of info.models) preds[m].push(...out[m]);
-      if ((from / batch) % 10 === 0) console.log(`faces[${backend}]: ${to}/${n} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      if (to === n || (from / batch) % 10 === 0) console.log(`faces[${backend}]: ${to}/${n} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     const timeFaces = Math.min(Number(args[backend === 'webgl' ? 'webgl-time-faces' : 'time-faces']), n);
     for (const model of MODELS) {
       if (!info.models.includes(model)) { runs.push({ model, backend, n: 0, error: info.errors[model] ?? 'not loaded' }); continue; }
       const timing = await page.evaluate(([m, data, count]) => (window as unknown as { emolensFaces: FacesPageApi }).emolensFaces.time(m, data, count), [model, b64(0, timeFaces), timeFaces] as const) as FaceTiming;
       const result = evaluate(labels.slice(0, n), preds[model]);
-      runs.push({ model, backend, n, eval: result, timing, loadMs: info.loadMs[model] });
+      runs.push({ model, backend, n, eval: result, timing, loadMs: info.loadMs[model], predictions: preds[model] });
       console.log(`faces[${backend}] ${model}: acc ${(100 * result.accuracy).toFixed(1)}% wF1 ${(100 * result.weightedF1).toFixed(1)}% macroF1 ${(100 * result.macroF1).toFixed(1)}%; ${timing.batch1MedianMs.toFixed(2)} ms/face (b1), ${timing.batch32MsPerFace.toFixed(2)} ms/face (b32)`);
     }
   } catch (error) {
@@ -138,7 +138,9 @@ const report: FacesReport = {
 };
 const stamp = report.date.replace(/[:.]/g, '-');
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/faces-${stamp}.json`, JSON.stringify(report, null, 1) + '\n');
+// Number arrays (predictions, confusion rows) on one line each, so the JSON stays readable.
+const json = JSON.stringify(report, null, 1).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, body: string) => `[${body.replace(/\s+/g, '')}]`);
+writeFileSync(`bench/results/faces-${stamp}.json`, json + '\n');
 const md = facesMarkdown(report);
 writeFileSync('bench/results/faces-latest.md', md);
 console.log(md);
