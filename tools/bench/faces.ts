@@ -6,7 +6,8 @@
  *
  *   npm run bench:faces [-- --limit 500 --webgl-limit 300 --backends wasm,webgl --time-faces 200 --webgl-time-faces 64]
  *
- * Serves dist/ with `vite preview` when dist/faces.html exists (the build lists faces.html), else the dev server.
+ * Serves dist/ (or --dist DIR) with `vite preview` when it has faces.html (the build lists faces.html), else the
+ * vite dev server, which serves any top-level .html from the sources.
  */
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
@@ -24,7 +25,7 @@ const { values: args } = parseArgs({ options: {
   data: { type: 'string', default: '/work/shared/data/faces/fer2013/validation' },
   limit: { type: 'string', default: '0' }, 'webgl-limit': { type: 'string', default: '500' },
   backends: { type: 'string', default: 'wasm,webgl' }, 'time-faces': { type: 'string', default: '200' }, 'webgl-time-faces': { type: 'string', default: '64' },
-  port: { type: 'string', default: '4175' }, batch: { type: 'string', default: '64' },
+  port: { type: 'string', default: '4175' }, dist: { type: 'string', default: 'dist' }, out: { type: 'string', default: 'bench/results' }, batch: { type: 'string', default: '64' },
 } });
 const base = `http://127.0.0.1:${args.port}`;
 const MODELS: FaceModelName[] = ['ours', 'face-api', 'human'];
@@ -56,8 +57,8 @@ console.log(`faces: ${items.length} faces from ${args.data} decoded in ${((Date.
 const b64 = (from: number, to: number): string => Buffer.from(pixels.buffer, from * SIZE * SIZE, (to - from) * SIZE * SIZE).toString('base64');
 
 // 2. The server: the build if it has faces.html, else the dev server (serves any top-level .html).
-const preview = existsSync('dist/faces.html');
-const server = spawn('npx', preview ? ['vite', 'preview', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'] : ['vite', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore', detached: true });
+const preview = existsSync(join(args.dist!, 'faces.html'));
+const server = spawn('npx', preview ? ['vite', 'preview', '--outDir', args.dist!, '--host', '127.0.0.1', '--port', args.port!, '--strictPort'] : ['vite', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore', detached: true });
 const stopServer = (): void => { try { process.kill(-server.pid!, 'SIGTERM'); } catch { /* already gone */ } };
 process.on('exit', stopServer);
 for (let i = 0; ; i++) {
@@ -65,7 +66,7 @@ for (let i = 0; ; i++) {
   if (i > 150) throw new Error(`faces: vite did not answer on ${base}`);
   await new Promise((r) => setTimeout(r, 300));
 }
-console.log(`faces: serving ${preview ? 'dist/ (vite preview)' : 'sources (vite dev server)'} on ${base}`);
+console.log(`faces: serving ${preview ? `${args.dist}/ (vite preview)` : 'sources (vite dev server)'} on ${base}`);
 
 /** Peer weights straight from node_modules, same origin, with the COEP header the page's isolation requires. */
 async function servePeers(page: Page): Promise<void> {
@@ -137,12 +138,12 @@ const report: FacesReport = {
   runs,
 };
 const stamp = report.date.replace(/[:.]/g, '-');
-mkdirSync('bench/results', { recursive: true });
+mkdirSync(args.out!, { recursive: true });
 // Number arrays (predictions, confusion rows) on one line each, so the JSON stays readable.
 const json = JSON.stringify(report, null, 1).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, body: string) => `[${body.replace(/\s+/g, '')}]`);
-writeFileSync(`bench/results/faces-${stamp}.json`, json + '\n');
+writeFileSync(join(args.out!, `faces-${stamp}.json`), json + '\n');
 const md = facesMarkdown(report);
-writeFileSync('bench/results/faces-latest.md', md);
+writeFileSync(join(args.out!, 'faces-latest.md'), md);
 console.log(md);
-console.log(`wrote bench/results/faces-${stamp}.json and bench/results/faces-latest.md`);
+console.log(`wrote ${join(args.out!, `faces-${stamp}.json`)} and ${join(args.out!, 'faces-latest.md')}`);
 process.exit(runs.some((r) => r.error) ? 1 : 0);
