@@ -64,12 +64,21 @@ export function loadTorchWeights(model: tf.LayersModel, arch: FaceArch, state: T
   set('logits', [torchLinearToTf(take(state, 'logits.weight')), tf.tensor1d(take(state, 'logits.bias').data)]);
 }
 
+/** Size budget of weights.bin (float32). */
+export const MAX_WEIGHT_BYTES = 2_000_000;
+
 export async function exportFace(statePath: string, outDir: string): Promise<tf.LayersModel> {
   const meta = readTensor<{ arch: FaceArch; labels: string[]; valAccuracy?: number }>(statePath).meta;
   if (meta.arch.size !== FACE_INPUT.size) throw new Error(`export-face: trained on ${meta.arch.size}px, cropFace gives ${FACE_INPUT.size}px`);
   if (meta.labels.join() !== LABELS.join()) throw new Error(`export-face: label order ${meta.labels} differs from LABELS`);
   const model = buildFaceModel(meta.arch);
   loadTorchWeights(model, meta.arch, readTorchState(statePath));
+  // The page downloads this model: issue 3 caps it at 2 MB of float32 weights.
+  const params = model.countParams();
+  if (params * 4 > MAX_WEIGHT_BYTES) {
+    model.dispose();
+    throw new Error(`export-face: ${params} params exceed ${MAX_WEIGHT_BYTES} bytes of float32 weights`);
+  }
   model.setUserDefinedMetadata({
     labels: [...LABELS], outputs: ['embedding', 'logits'], input: '[N,48,48,1] gray in [0,1] from src/video/face-crop.ts cropFace',
     arch: meta.arch, valAccuracy: meta.valAccuracy,
