@@ -43,6 +43,6 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html', faces: 'faces.html' } },
   },
 });
