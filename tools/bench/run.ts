@@ -17,8 +17,9 @@ const backends = args.backends!.split(',');
 const base = `http://127.0.0.1:${args.port}`;
 
 if (!existsSync('dist/bench.html')) { console.error('bench: dist/ is missing; run `npm run build` first (npm run bench does).'); process.exit(2); }
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore' });
-const stopServer = (): void => { server.kill('SIGTERM'); };
+// Its own process group, so stopping it also stops the vite process that npx starts.
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore', detached: true });
+const stopServer = (): void => { try { process.kill(-server.pid!, 'SIGTERM'); } catch { /* already gone */ } };
 process.on('exit', stopServer);
 for (let i = 0; ; i++) {
   if (await fetch(base).then((r) => r.ok, () => false)) break;
