@@ -12,19 +12,9 @@
  */
 import { FFT, Resampler } from './features.ts';
 
-export type Rng = () => number;
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Re-exported so augmentation callers keep one import; the generator lives in src/random.ts.
+export { mulberry32, type Rng } from '../random.ts';
+import type { Rng } from '../random.ts';
 
 /** Standard normal sample (Box–Muller). */
 function gauss(rng: Rng): number {

@@ -29,17 +29,9 @@ export interface AlignOptions {
 
 export const DEFAULT_ALIGN: AlignOptions = { seed: 1, conflict: 0, dropout: { text: 0, audio: 0, face: 0 }, maxSpeakers: 8 };
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/random.ts), under the name the fusion tools use. */
+export { mulberry32 as rng } from '../../../src/random.ts';
+import { mulberry32 as rng } from '../../../src/random.ts';
 
 /** Indices of `labels` grouped by label. */
 export function byLabel(labels: ArrayLike<number>): number[][] {

@@ -1,0 +1,14 @@
+/** The one seeded random number generator of EmoLens (augmentation, pseudo-alignment, sampling). */
+export type Rng = () => number;
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1); the same seed gives the same sequence everywhere. */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
