@@ -103,7 +103,8 @@ async function onFrame(frame: VideoFrame | ImageBitmap, capturedAt: number): Pro
 
 function drawBox(box: { x: number; y: number; width: number; height: number } | null, width: number, height: number): void {
   const canvas = $('overlay') as HTMLCanvasElement;
-  canvas.width = width; canvas.height = height;
+  // Resizing reallocates the canvas: only when the frame size changes, not every frame.
+  if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
   const ctx = canvas.getContext('2d')!;
   ctx.clearRect(0, 0, width, height);
   if (!box) return;
