@@ -10,10 +10,11 @@ import { formatUtterance } from '../src/text/tokenizer.ts';
 import { AudioEncoder } from '../src/audio/encoder.ts';
 import { extractAudioFeatures } from '../src/audio/features.ts';
 import { FaceEncoder } from '../src/video/face-encoder.ts';
-import { cropFace } from '../src/video/face-crop.ts';
+import { cropFace, type FaceBox } from '../src/video/face-crop.ts';
+import { FaceDetector } from '../src/video/face-detector.ts';
 import { loadFusionParams } from '../src/fusion/weights.ts';
 import { decodeAudioFile } from './data/audio-decode.ts';
-import { loadFaceImage } from './data/faces.ts';
+import { loadFaceImage, type DecodedImage } from './data/faces.ts';
 import { diskLoader } from './train/tfjs-disk.ts';
 
 export const MODELS_DIR = 'public/models';
@@ -67,19 +68,42 @@ export async function loadFaceEncoder(modelsDir = MODELS_DIR): Promise<FaceEncod
   return FaceEncoder.load(diskLoader(join(modelsDir, 'face-encoder')));
 }
 
+/** Images at most this large (px, longer side) are taken as face crops already, as in FER2013 (48×48). */
+const FACE_CROP_MAX_SIDE = 96;
+
+let detectorReady: Promise<FaceDetector> | undefined;
+
 /**
- * Face images → crops → embeddings. Images no larger than `wholeImageMax` px are taken as face crops already
- * (FER2013 style); larger ones (CK+ style frames) are centre-cropped to a square first. TODO(issue 3): run the
- * face detector on large images.
+ * Where the face is in a full frame (CK+ style): the page's own detector (face-api's tiny face detector), or the
+ * centre square when it finds none. Gray images are widened to RGB for the detector.
  */
-export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void): Promise<Embedded> {
-  const out: Embedded = { embeddings: [], probs: [] };
+async function locateFace(img: DecodedImage): Promise<{ box: FaceBox; detected: boolean }> {
+  detectorReady ??= FaceDetector.loadFromDisk(undefined, { backend: null });
+  const detector = await detectorReady;
+  const rgb = img.channels === 1 ? Uint8Array.from({ length: img.width * img.height * 3 }, (_, k) => img.data[Math.floor(k / 3)]) : img.data;
+  const found = await detector.detect({ data: rgb, width: img.width, height: img.height, channels: img.channels === 1 ? 3 : 4 });
+  if (found) return { box: found.box, detected: true };
+  const side = Math.min(img.width, img.height);
+  return { box: { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }, detected: false };
+}
+
+/**
+ * Face images → crops → embeddings. Small images are face crops already (FER2013 style) and go to `cropFace` whole;
+ * larger ones (CK+ style frames) are cropped around the detected face, as the page does. `facesNotFound` counts the
+ * large images where no face was detected (their centre square is used instead).
+ */
+export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void): Promise<Embedded & { facesNotFound: number }> {
+  const out = { embeddings: [] as Float32Array[], probs: [] as Float32Array[], facesNotFound: 0 };
   for (let i = 0; i < paths.length; i += 128) {
     const crops: Float32Array[] = [];
     for (const path of paths.slice(i, i + 128)) {
       const img = await loadFaceImage(path);
-      const side = Math.min(img.width, img.height);
-      const box = img.width === img.height ? null : { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side };
+      let box: FaceBox | null = null;
+      if (Math.max(img.width, img.height) > FACE_CROP_MAX_SIDE) {
+        const located = await locateFace(img);
+        box = located.box;
+        if (!located.detected) out.facesNotFound++;
+      }
       crops.push(cropFace(img.data, img.width, img.height, box, { channels: img.channels }));
     }
     for (const r of await encoder.embed(crops)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); }

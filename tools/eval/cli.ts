@@ -85,8 +85,9 @@ async function evalAudio(path: string): Promise<EvalResult> {
 async function evalFace(path: string): Promise<EvalResult> {
   const items = limit(readFiles(path, readLabelFolders));
   const encoder = await loadFaceEncoder(args.models);
-  const { probs } = await embedFaceImages(encoder, items.map((i) => i.path), progress('face', items.length));
+  const { probs, facesNotFound } = await embedFaceImages(encoder, items.map((i) => i.path), progress('face', items.length));
   encoder.dispose();
+  if (facesNotFound) console.error(`face: no face detected in ${facesNotFound} of ${items.length} images; their centre square was used`);
   return evaluate(items.map((i) => i.label), argmaxRows(probs));
 }
 
