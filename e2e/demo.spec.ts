@@ -4,6 +4,7 @@
  * seven labels, the face path finds the face, Stop releases the tracks, and no request leaves the origin.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { nodeFusion } from './node-fusion.ts';
 
 const LABELS = ['neutral', 'joy', 'sadness', 'anger', 'fear', 'disgust', 'surprise'];
 
@@ -89,24 +90,31 @@ test('a forced backend is the one that runs, and an unknown backend name is refu
   await expect(page.locator('#message')).toContainText('Unknown backend "metal"');
 });
 
-test('the same fixed fusion input gives the same result on webgpu and wasm', async ({ page }) => {
+/** The fixed fusion input of the parity test: deterministic pseudo-random embeddings, turn 2 without text, turn 4 without audio. */
+function fixedTurns(dims: number[]): { text?: Float32Array; audio?: Float32Array; face?: Float32Array; speakerSlot: number }[] {
+  const [dt, da, df] = dims;
+  const vec = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 1.5);
+  return Array.from({ length: 6 }, (_, t) => ({ text: t === 2 ? undefined : vec(dt, t + 1), audio: t === 4 ? undefined : vec(da, t + 11), face: vec(df, t + 21), speakerSlot: t % 2 }));
+}
+
+test('the same fixed fusion input gives the Node forward pass result on webgpu and on wasm', async ({ page }) => {
   const results: number[][][] = [];
   for (const backend of ['webgpu', 'wasm']) {
     await openDemo(page, backend);
-    results.push(await page.evaluate(async () => {
+    results.push(await page.evaluate(async (fixed) => {
       const r = (window as any).emolensDemo.recognizer;
-      const [dt, da, df] = r.fusionConfig.inputDims as number[];
-      // Deterministic pseudo-random embeddings: a fixed input independent of the backend.
-      const vec = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 1.5);
-      const turns = Array.from({ length: 6 }, (_, t) => ({
-        text: t === 2 ? undefined : vec(dt, t + 1), audio: t === 4 ? undefined : vec(da, t + 11), face: vec(df, t + 21), speakerSlot: t % 2,
-      }));
+      const turns = new Function(`return (${fixed})`)()(r.fusionConfig.inputDims);
       return r.fuseDialogue(turns);
-    }));
+    }, fixedTurns.toString()));
   }
+  // The reference: the same shipped files and the same fusionForward, in Node on tfjs' CPU backend.
+  const node = await nodeFusion(fixedTurns);
   const [gpu, wasm] = results;
   expect(gpu.length).toBe(6);
-  for (let t = 0; t < 6; t++) for (let c = 0; c < 7; c++) expect(Math.abs(gpu[t][c] - wasm[t][c]), `turn ${t} class ${c}`).toBeLessThan(1e-3);
+  for (let t = 0; t < 6; t++) for (let c = 0; c < 7; c++) {
+    expect(Math.abs(gpu[t][c] - node[t][c]), `webgpu vs node, turn ${t} class ${c}`).toBeLessThan(1e-3);
+    expect(Math.abs(wasm[t][c] - node[t][c]), `wasm vs node, turn ${t} class ${c}`).toBeLessThan(1e-3);
+  }
 });
 
 test('a corrupt model file fails with a message naming the file', async ({ page }) => {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { join } from 'node:path';
 import { TextEncoder as TextEmotionEncoder } from '../src/text/encoder.ts';
-import { formatUtterance } from '../src/text/tokenizer.ts';
+import { withDialogueContext } from '../src/text/tokenizer.ts';
 import { AudioEncoder } from '../src/audio/encoder.ts';
 import { extractAudioFeatures } from '../src/audio/features.ts';
 import { FaceEncoder } from '../src/video/face-encoder.ts';
@@ -38,10 +38,16 @@ export async function loadTextEncoder(modelsDir = MODELS_DIR, model = 'text-enco
   return TextEmotionEncoder.load({ model, localModelPath: `${modelsDir}/`, head: diskLoader(join(modelsDir, 'text-head')) });
 }
 
-export async function embedTexts(encoder: TextEmotionEncoder, items: { text: string; speaker?: string }[], onProgress?: (done: number) => void): Promise<Embedded> {
+/**
+ * Text embeddings of utterances given in dialogue order: each one read with its previous turns in the same
+ * dialogue (`withDialogueContext`, the input form the text encoder was trained on). Pass every turn, labelled or
+ * not, and filter afterwards: unlabelled turns are context for the next ones.
+ */
+export async function embedTexts(encoder: TextEmotionEncoder, items: { text: string; speaker?: string; dialogueId?: string }[], onProgress?: (done: number) => void): Promise<Embedded> {
   const out: Embedded = { embeddings: [], probs: [] };
+  const inputs = withDialogueContext(items);
   for (let i = 0; i < items.length; i += 256) {
-    const chunk = items.slice(i, i + 256).map((u) => formatUtterance(u.speaker, u.text));
+    const chunk = inputs.slice(i, i + 256);
     for (const r of await encoder.classify(chunk)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); }
     onProgress?.(Math.min(items.length, i + 256));
   }

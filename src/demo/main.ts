@@ -130,7 +130,7 @@ function queueTurn(audio: Float32Array | undefined, startMs: number, endMs: numb
     const transcript = textBox.value.trim() || undefined;
     textBox.value = '';
     const speaker = ($('speaker') as HTMLInputElement).value.trim() || 'Me';
-    const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
+    const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
     const face = facesBetween(startMs - 500, endMs + 100);
     if (!text && !voice && !face.embedding) { showMessage('Nothing to analyse: no speech, no face and no text in this turn.', 'info'); return; }
     const result = await recognizer.addTurn({

@@ -3,7 +3,7 @@
  * so the same verified loader (`AssetLoader.layersModelHandler`) and Node's `diskLoader` carry them.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FusionConfig, FusionParams } from './model.ts';
+import { withConfigDefaults, type FusionConfig, type FusionParams } from './model.ts';
 
 export interface FusionArtifactsTopology { emolens: 'fusion'; version: 1; config: FusionConfig; meta?: Record<string, unknown> }
 
@@ -22,7 +22,7 @@ export async function loadFusionParams(handler: tf.io.IOHandler): Promise<{ para
   const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   const params: FusionParams = {};
   for (const [name, t] of Object.entries(tensors)) { params[name] = tf.variable(t, false); t.dispose(); }
-  return { params, config: topology.config, meta: topology.meta ?? {} };
+  return { params, config: withConfigDefaults(topology.config), meta: topology.meta ?? {} };
 }
 
 export function disposeParams(params: FusionParams): void {

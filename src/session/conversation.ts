@@ -3,7 +3,7 @@
  * is fused with the past turns only (the dialogue context is causal), within a window of the fusion's maxTurns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LABELS, valenceArousal, type Label } from '../labels.ts';
+import { LABELS, type Label } from '../labels.ts';
 import { disposeFusionInput, makeFusionInput, type TurnFeatures } from '../fusion/batch.ts';
 import { fusionForward, MODALITIES, type FusionConfig, type FusionParams, type Modality } from '../fusion/model.ts';
 
@@ -70,17 +70,18 @@ export class Conversation {
     const started = performance.now();
     const input = makeFusionInput([window], this.config);
     const last = window.length - 1;
-    const [fused, modal, gate] = tf.tidy(() => {
+    const [fused, modal, gate, va] = tf.tidy(() => {
       const out = fusionForward(this.params, input, this.config);
       return [
         tf.softmax(out.fusedLogits.slice([0, last, 0], [1, 1, -1]).reshape([-1])),
         tf.softmax(out.modalityLogits.slice([0, last, 0, 0], [1, 1, 3, -1]).reshape([3, -1])),
         out.gate.slice([0, last, 0], [1, 1, 3]).reshape([3]),
+        out.valenceArousal.slice([0, last, 0], [1, 1, 2]).reshape([2]),
       ];
     });
     // Async reads only: synchronous reads stall the WebGPU backend.
-    const [p, m, g] = (await Promise.all([fused.data(), modal.data(), gate.data()])) as Float32Array[];
-    tf.dispose([fused, modal, gate]); disposeFusionInput(input);
+    const [p, m, g, v] = (await Promise.all([fused.data(), modal.data(), gate.data(), va.data()])) as Float32Array[];
+    tf.dispose([fused, modal, gate, va]); disposeFusionInput(input);
     const fusionMs = performance.now() - started;
 
     const probs = Array.from(p);
@@ -89,7 +90,7 @@ export class Conversation {
     MODALITIES.forEach((name, k) => { if (turn[name]) modalities[name] = toProbabilities(m.subarray(k * LABELS.length, (k + 1) * LABELS.length)); });
     const result: TurnResult = {
       index: this.turns.length - 1, speaker: turn.speaker, transcript: turn.transcript,
-      label: LABELS[best], confidence: probs[best], probabilities: toProbabilities(probs), ...valenceArousal(probs),
+      label: LABELS[best], confidence: probs[best], probabilities: toProbabilities(probs), valence: v[0], arousal: v[1],
       modalities, gate: { text: g[0], audio: g[1], face: g[2] },
       startMs: turn.startMs, endMs: turn.endMs, timings: { ...turn.timings, fusionMs },
     };

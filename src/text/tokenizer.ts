@@ -23,12 +23,53 @@ export interface TokenBatch {
 /**
  * What the model reads for one utterance: "<speaker>: <text>", or just the text when the speaker is unknown.
  * Why the speaker: the dialogue corpora name speakers and the fusion will add context per speaker; keeping the
- * name in the input now makes training and inference agree. Later versions may prepend previous turns.
+ * name in the input now makes training and inference agree. See formatTurnWithContext for the dialogue form.
  */
 export function formatUtterance(speaker: string | undefined, text: string): string {
   const s = (speaker ?? '').trim();
   const t = text.trim();
   return s ? `${s}: ${t}` : t;
+}
+
+/** A turn said before the one being classified (same dialogue). */
+export interface PastTurn {
+  speaker?: string;
+  text: string;
+}
+
+/** How many previous turns the text encoder reads (most recent first). */
+export const CONTEXT_TURNS = 2;
+
+/**
+ * What the text encoder reads for one turn *with dialogue context*: the turn itself first, then up to
+ * CONTEXT_TURNS previous turns, most recent first, each after a [SEP]:
+ *   "Ross: we were on a break! [SEP] Rachel: you slept with her [SEP] Ross: ..."
+ * Why this order: truncation at maxLength cuts the oldest context, never the turn itself. Only past turns are
+ * read (a live conversation cannot see the future). `past` is in dialogue order (oldest first); empty texts are
+ * skipped. The trainer (prepare-text), the evaluation CLI and the page all build their inputs here.
+ */
+export function formatTurnWithContext(speaker: string | undefined, text: string, past: readonly PastTurn[] = [], turns = CONTEXT_TURNS): string {
+  const parts = [formatUtterance(speaker, text)];
+  for (let i = past.length - 1; i >= 0 && parts.length <= turns; i--) {
+    if (past[i].text.trim()) parts.push(formatUtterance(past[i].speaker, past[i].text));
+  }
+  return parts.join(' [SEP] ');
+}
+
+/**
+ * Encoder inputs for utterances given in dialogue order: each turn with the turns before it in the same dialogue
+ * (consecutive items sharing a `dialogueId`; items without one get no context). Unlabelled turns count as
+ * context too, so callers pass every turn and filter afterwards.
+ */
+export function withDialogueContext(items: readonly (PastTurn & { dialogueId?: string })[], turns = CONTEXT_TURNS): string[] {
+  let dialogue: string | undefined, past: PastTurn[] = [];
+  return items.map((item) => {
+    if (item.dialogueId === undefined || item.dialogueId !== dialogue) past = [];
+    dialogue = item.dialogueId;
+    const input = formatTurnWithContext(item.speaker, item.text, past, turns);
+    past.push(item);
+    return input;
+  });
 }
 
 export class TextTokenizer {

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_FUSION_CONFIG, fusionForward, initFusionParams, topKRenormalize, type FusionInput } from '../../src/fusion/model.ts';
+import { DEFAULT_FUSION_CONFIG, fusionForward, initFusionParams, summerRenormalize, topKRenormalize, type FusionConfig, type FusionInput, type FusionKind, type RouterKind } from '../../src/fusion/model.ts';
 import { fusionLoss, maskedCrossEntropy } from '../../src/fusion/loss.ts';
 import { fusionToArtifacts, loadFusionParams, disposeParams } from '../../src/fusion/weights.ts';
 
 await tf.setBackend('cpu');
-const cfg = { ...DEFAULT_FUSION_CONFIG, inputDims: [8, 6, 5] as [number, number, number], dim: 16, expertHidden: 24, experts: 4, topK: 2 };
+const cfg: FusionConfig = { ...DEFAULT_FUSION_CONFIG, inputDims: [8, 6, 5], dim: 16, expertHidden: 24, experts: 4, topK: 2, contextHeads: 2, crossHeads: 2 };
+const FUSIONS: FusionKind[] = ['gate', 'concat', 'hcmf', 'magt'];
 
 function input(B: number, T: number, seed: number, present?: number[][][]): FusionInput {
   return {
@@ -36,36 +37,83 @@ test('router keeps exactly top-k experts per token', async () => {
     assert.equal(row.filter((v) => v > 0).length, 2);
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   }
-  const params = initFusionParams(cfg, 4);
-  const router = tf.tidy(() => fusionForward(params, input(1, 3, 2), cfg).router);
-  for (const token of (await router.array()).flat(2)) assert.equal(token.filter((v: number) => v > 0).length, cfg.topK);
-  router.dispose(); disposeParams(params);
+  for (const router of ['topk', 'noisy-topk'] as RouterKind[]) {
+    const c = { ...cfg, router, topK: 2 };
+    const params = initFusionParams(c, 4);
+    if (router === 'noisy-topk') params['router.noise.w'].assign(tf.fill(params['router.noise.w'].shape, 0.5));
+    const r = tf.tidy(() => fusionForward(params, input(1, 3, 2), c, { training: true, seed: 11 }).router);
+    for (const token of (await r.array()).flat(2)) assert.equal(token.filter((v: number) => v > 0).length, 2, router);
+    r.dispose(); disposeParams(params);
+  }
+  const dense = { ...cfg, router: 'dense' as RouterKind };
+  const params = initFusionParams(dense, 4);
+  const r = tf.tidy(() => fusionForward(params, input(1, 3, 2), dense).router);
+  for (const token of (await r.array()).flat(2)) assert.equal(token.filter((v: number) => v > 0).length, cfg.experts, 'dense keeps all');
+  r.dispose(); disposeParams(params);
 });
 
-test('causal context: changing a future turn leaves past predictions unchanged', async () => {
-  const params = initFusionParams(cfg, 5);
-  const a = input(1, 6, 10);
-  const b = { ...a, text: tf.tidy(() => tf.concat([a.text.slice([0, 0, 0], [1, 4, 8]), tf.randomNormal([1, 2, 8], 5, 1, 'float32', 99)], 1)) as tf.Tensor3D };
-  const pa = await tf.tidy(() => fusionForward(params, a, cfg).fusedLogits).array();
-  const pb = await tf.tidy(() => fusionForward(params, b, cfg).fusedLogits).array();
-  for (let t = 0; t < 4; t++) for (let c = 0; c < 7; c++) assert.ok(Math.abs(pa[0][t][c] - pb[0][t][c]) < 1e-5, `turn ${t} changed`);
-  assert.ok(pa[0][5].some((v, c) => Math.abs(v - pb[0][5][c]) > 1e-3), 'the changed turn itself should change');
-  disposeParams(params);
+test("SUMMER's rule switches off experts outside mean ± 2·std, and only those", async () => {
+  // Row 0: 8 experts, one dominant weight: mean 0.125, std ≈ 0.278 → |0.86 − 0.125| = 0.735 > 0.556: off; the rest stay.
+  // Row 1: uniform weights: std 0, nothing is outside, all 8 stay.
+  const w = tf.tensor2d([[0.86, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02], [0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]]);
+  const kept = await summerRenormalize(w, 2).array() as number[][];
+  assert.deepEqual(kept[0].map((v) => v > 0), [false, true, true, true, true, true, true, true]);
+  assert.ok(Math.abs(kept[0][1] - 1 / 7) < 1e-6);
+  assert.equal(kept[1].filter((v) => v > 0).length, 8);
+  // Through the model: every token keeps between 1 and E experts and its weights sum to 1.
+  const c = { ...cfg, router: 'summer' as RouterKind, experts: 8 };
+  const params = initFusionParams(c, 12);
+  const r = tf.tidy(() => fusionForward(params, input(2, 4, 5), c, { training: true, seed: 2 }).router);
+  for (const token of (await r.array()).flat(2)) {
+    const active = token.filter((v: number) => v > 0).length;
+    assert.ok(active >= 1 && active <= 8);
+    assert.ok(Math.abs(token.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5);
+  }
+  r.dispose(); disposeParams(params);
 });
 
-test('a missing modality gets zero gate weight and does not influence the result', async () => {
-  const params = initFusionParams(cfg, 6);
-  const present = [[[1, 1, 0], [1, 0, 1], [0, 1, 1]]];
-  const a = input(1, 3, 20, present);
-  const b = { ...a, face: tf.randomNormal([1, 3, 5], 3, 2, 'float32', 77) as tf.Tensor3D };
-  const ga = await tf.tidy(() => fusionForward(params, a, cfg).gate).array();
-  assert.equal(ga[0][0][2], 0); assert.equal(ga[0][1][1], 0); assert.equal(ga[0][2][0], 0);
-  const la = await tf.tidy(() => fusionForward(params, a, cfg).fusedLogits).array();
-  const lb = await tf.tidy(() => fusionForward(params, b, cfg).fusedLogits).array();
-  for (let c = 0; c < 7; c++) assert.ok(Math.abs(la[0][0][c] - lb[0][0][c]) < 1e-5, 'face is absent in turn 0: changing it must not matter');
-  assert.ok(la[0][1].some((v, c) => Math.abs(v - lb[0][1][c]) > 1e-4), 'face is present in turn 1: it must matter');
-  disposeParams(params);
-});
+for (const fusion of FUSIONS) {
+  test(`causal (${fusion}): changing a future turn leaves past predictions unchanged`, async () => {
+    const c = { ...cfg, fusion };
+    const params = initFusionParams(c, 5);
+    const a = input(1, 6, 10);
+    // Turns 4 and 5 change in every modality.
+    const change = (x: tf.Tensor3D, seed: number): tf.Tensor3D => tf.tidy(() => tf.concat([x.slice([0, 0, 0], [1, 4, -1]), tf.randomNormal([1, 2, x.shape[2]], 5, 1, 'float32', seed)], 1)) as tf.Tensor3D;
+    const b = { ...a, text: change(a.text, 99), audio: change(a.audio, 98), face: change(a.face, 97) };
+    const pa = await tf.tidy(() => fusionForward(params, a, c).fusedLogits).array();
+    const pb = await tf.tidy(() => fusionForward(params, b, c).fusedLogits).array();
+    for (let t = 0; t < 4; t++) for (let k = 0; k < 7; k++) assert.ok(Math.abs(pa[0][t][k] - pb[0][t][k]) < 1e-5, `turn ${t} changed`);
+    assert.ok(pa[0][5].some((v, k) => Math.abs(v - pb[0][5][k]) > 1e-3), 'the changed turn itself should change');
+    disposeParams(params);
+  });
+}
+
+for (const fusion of FUSIONS) {
+  test(`missing modality (${fusion}): zero gate weight, no influence, a result from what is present`, async () => {
+    const c = { ...cfg, fusion };
+    const params = initFusionParams(c, 6);
+    const present = [[[1, 1, 0], [1, 0, 1], [0, 1, 1], [0, 0, 1]]];
+    const a = input(1, 4, 20, present);
+    // Rows that are absent: face of turn 0, audio of turn 1, text of turns 2-3, audio of turn 3.
+    const replaceRows = (x: tf.Tensor3D, turns: number[], seed: number): tf.Tensor3D => tf.tidy(() => {
+      const noise = tf.randomNormal(x.shape, 4, 2, 'float32', seed);
+      const sel = tf.tensor3d([0, 1, 2, 3].map((t) => (turns.includes(t) ? 1 : 0)), [1, 4, 1]);
+      return x.mul(tf.scalar(1).sub(sel)).add(noise.mul(sel)) as tf.Tensor3D;
+    });
+    const b = { ...a, face: replaceRows(a.face, [0], 77), audio: replaceRows(a.audio, [1, 3], 78), text: replaceRows(a.text, [2, 3], 79) };
+    const outA = tf.tidy(() => { const o = fusionForward(params, a, c); return { g: o.gate, l: o.fusedLogits }; });
+    const ga = await outA.g.array(), la = await outA.l.array();
+    assert.equal(ga[0][0][2], 0); assert.equal(ga[0][1][1], 0); assert.equal(ga[0][2][0], 0);
+    assert.deepEqual(ga[0][3].map((v) => Math.round(v * 1e6) / 1e6), [0, 0, 1], 'face only: all weight on face');
+    for (const row of ga[0]) assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5);
+    const lb = await tf.tidy(() => fusionForward(params, b, c).fusedLogits).array();
+    for (let t = 0; t < 4; t++) for (let k = 0; k < 7; k++) assert.ok(Math.abs(la[0][t][k] - lb[0][t][k]) < 1e-5, `only absent rows changed: turn ${t} must not`);
+    const present1 = { ...a, face: replaceRows(a.face, [1], 80) };
+    const lc = await tf.tidy(() => fusionForward(params, present1, c).fusedLogits).array();
+    assert.ok(la[0][1].some((v, k) => Math.abs(v - lc[0][1][k]) > 1e-4), 'face is present in turn 1: it must matter');
+    tf.dispose([outA.g, outA.l]); disposeParams(params);
+  });
+}
 
 test('load-balancing loss equals E·Σ f·P on a crafted case', async () => {
   // Uniform router probabilities: P_e = 1/E, f sums to 1, so the loss is E · (1/E) = 1 exactly.
@@ -76,22 +124,27 @@ test('load-balancing loss equals E·Σ f·P on a crafted case', async () => {
   disposeParams(params);
 });
 
-test('gradients reach every parameter and a save/load round trip reproduces outputs', async () => {
-  const params = initFusionParams(cfg, 9);
-  const inp = input(2, 4, 40);
-  const labels = tf.tensor2d([[0, 1, 2, 3], [4, 5, 6, -1]], [2, 4], 'int32');
-  const { grads } = tf.variableGrads(() => fusionLoss(fusionForward(params, inp, cfg), labels, inp.present, inp.turnMask), Object.values(params));
-  for (const [name, v] of Object.entries(params)) {
-    assert.ok(grads[v.name], `no gradient entry for ${name}`);
-    assert.ok((await grads[v.name].abs().sum().data())[0] > 0, `no gradient for ${name}`);
-  }
-  const artifacts = await fusionToArtifacts(params, cfg);
-  const loaded = await loadFusionParams({ load: async () => artifacts });
-  const a = await tf.tidy(() => fusionForward(params, inp, cfg).fusedLogits).data();
-  const b = await tf.tidy(() => fusionForward(loaded.params, inp, loaded.config).fusedLogits).data();
-  assert.deepEqual(Array.from(a), Array.from(b));
-  disposeParams(params); disposeParams(loaded.params); tf.dispose(grads);
-});
+for (const [fusion, router] of [['gate', 'topk'], ['concat', 'dense'], ['hcmf', 'noisy-topk'], ['magt', 'summer']] as [FusionKind, RouterKind][]) {
+  test(`gradients reach every parameter and save/load reproduces outputs (${fusion}, ${router})`, async () => {
+    const c = { ...cfg, fusion, router, experts: router === 'summer' ? 8 : 4 };
+    const params = initFusionParams(c, 9);
+    const inp = input(2, 4, 40, [[[1, 1, 1], [1, 0, 1], [0, 1, 1], [1, 1, 0]], [[1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]]]);
+    const labels = tf.tensor2d([[0, 1, 2, 3], [4, 5, 6, -1]], [2, 4], 'int32');
+    const { grads } = tf.variableGrads(() => fusionLoss(fusionForward(params, inp, c, { training: true, seed: 3 }), labels, inp.present, inp.turnMask), Object.values(params));
+    for (const [name, v] of Object.entries(params)) {
+      if (name === 'router.noise.w') continue; // zero-initialised noise scale: its gradient starts at zero by design
+      assert.ok(grads[v.name], `no gradient entry for ${name}`);
+      assert.ok((await grads[v.name].abs().sum().data())[0] > 0, `no gradient for ${name}`);
+    }
+    const artifacts = await fusionToArtifacts(params, c);
+    const loaded = await loadFusionParams({ load: async () => artifacts });
+    assert.deepEqual(loaded.config, c);
+    const x = await tf.tidy(() => fusionForward(params, inp, c).fusedLogits).data();
+    const y = await tf.tidy(() => fusionForward(loaded.params, inp, loaded.config).fusedLogits).data();
+    assert.deepEqual(Array.from(x), Array.from(y));
+    disposeParams(params); disposeParams(loaded.params); tf.dispose(grads);
+  });
+}
 
 test('masked cross-entropy matches a hand computation and ignores label -1', async () => {
   // Row 0: logits all 0 → p = 1/7 → CE = ln 7. Row 1: ignored. Smoothing 0.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configureTransformers } from '../../src/text/env.ts';
-import { TextTokenizer, formatUtterance } from '../../src/text/tokenizer.ts';
+import { CONTEXT_TURNS, TextTokenizer, formatTurnWithContext, formatUtterance, withDialogueContext } from '../../src/text/tokenizer.ts';
 
 configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
 const tokenizer = await TextTokenizer.load('text-encoder');
@@ -36,4 +36,25 @@ test('formatUtterance: "<speaker>: <text>", bare text without a speaker', () => 
   assert.equal(formatUtterance('', 'hi'), 'hi');
   assert.equal(formatUtterance(undefined, 'hi'), 'hi');
   assert.deepEqual(tokenizer.encode(formatUtterance('Ross', 'hi')), [101, 5811, 1024, 7632, 102]);
+});
+
+test('dialogue context: the turn first, then up to CONTEXT_TURNS past turns, most recent first, after [SEP]', () => {
+  assert.equal(CONTEXT_TURNS, 2);
+  const past = [{ speaker: 'Ross', text: 'Hi.' }, { speaker: 'Rachel', text: '' }, { speaker: 'Monica', text: 'Who is it?' }, { speaker: 'Joey', text: 'Pizza!' }];
+  assert.equal(formatTurnWithContext('Ross', 'We were on a break!', past), 'Ross: We were on a break! [SEP] Joey: Pizza! [SEP] Monica: Who is it?');
+  assert.equal(formatTurnWithContext(undefined, 'hello', []), 'hello');
+  assert.equal(formatTurnWithContext('A', 'x', past.slice(0, 2)), 'A: x [SEP] Ross: Hi.', 'empty past texts are skipped');
+  // [SEP] in the input is the tokenizer's separator id, and truncation cuts the oldest context, not the turn.
+  const ids = tokenizer.encode(formatTurnWithContext('Ross', 'hello world', [{ speaker: 'Joey', text: 'one two three four five six' }]), 8);
+  assert.deepEqual(ids.slice(0, 6), [101, 5811, 1024, 7592, 2088, 102]);
+  assert.equal(ids.length, 8);
+  assert.equal(ids[7], 102);
+});
+
+test('withDialogueContext: context restarts with each dialogue; items without a dialogue id get none', () => {
+  const inputs = withDialogueContext([
+    { dialogueId: 'd1', speaker: 'A', text: 'one' }, { dialogueId: 'd1', speaker: 'B', text: 'two' }, { dialogueId: 'd1', speaker: 'A', text: 'three' },
+    { dialogueId: 'd2', speaker: 'C', text: 'four' }, { speaker: 'D', text: 'five' }, { speaker: 'E', text: 'six' },
+  ]);
+  assert.deepEqual(inputs, ['A: one', 'B: two [SEP] A: one', 'A: three [SEP] B: two [SEP] A: one', 'C: four', 'D: five', 'E: six']);
 });

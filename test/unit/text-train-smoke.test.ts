@@ -41,13 +41,16 @@ test('text smoke: prepare → train 2 steps → export → Transformers.js + tfj
   assert.deepEqual(readTensor(join(cache, 'train.ids')).shape, [24, 32]);
 
   const models = join(dir, 'models');
-  execFileSync('/usr/bin/python3', ['tools/train/python/train_text.py', '--smoke', '--batch', '8', '--data', cache,
+  execFileSync('/usr/bin/python3', ['tools/train/python/train_text.py', '--smoke', '--batch', '8', '--mlm-minutes', '0.005', '--data', cache,
     '--run', join(dir, 'run'), '--out', join(models, 'enc'), '--tokenizer-dir', 'public/models/text-encoder'], { stdio: 'pipe' });
   const log = readFileSync(join(models, 'enc', 'train.log'), 'utf8');
+  assert.match(log, /MLM done: [1-9]\d* steps/);
   assert.match(log, /epoch 1 done: 16 rows/);
   assert.ok(existsSync(join(models, 'enc', 'onnx', 'model.onnx')));
   assert.ok(statSync(join(models, 'enc', 'onnx', 'model.onnx')).size < 10 * 1024 * 1024);
-  assert.equal(JSON.parse(readFileSync(join(models, 'enc', 'config.json'), 'utf8')).model_type, 'bert');
+  const config = JSON.parse(readFileSync(join(models, 'enc', 'config.json'), 'utf8'));
+  assert.equal(config.model_type, 'bert');
+  assert.equal(config.emolens.word_embedding, 'int8 per-row');
 
   await exportTextHead(join(dir, 'run', 'head'), join(models, 'head'));
   configureTransformers({ localModelPath: models, allowRemoteModels: false });

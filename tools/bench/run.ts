@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json and bench/results/latest.md. On CPU-only machines WebGPU and WebGL run on
  * SwiftShader (CPU emulation): their times say "it works", not "it is fast".
  *
- *   npm run bench [-- --backends webgpu,wasm --runs 20]
+ *   npm run bench [-- --backends webgpu,wasm --runs 20 --fusion-runs 200]
  */
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { BenchResult } from '../../src/bench/page.ts';
 
-const { values: args } = parseArgs({ options: { backends: { type: 'string', default: 'webgpu,webgl,wasm,cpu' }, runs: { type: 'string', default: '20' }, port: { type: 'string', default: '4174' } } });
+const { values: args } = parseArgs({ options: { backends: { type: 'string', default: 'webgpu,webgl,wasm,cpu' }, runs: { type: 'string', default: '20' }, 'fusion-runs': { type: 'string', default: '200' }, port: { type: 'string', default: '4174' } } });
 const backends = args.backends!.split(',');
 const base = `http://127.0.0.1:${args.port}`;
 
@@ -37,7 +37,7 @@ for (const backend of backends) {
   const started = Date.now();
   console.log(`bench: ${backend}…`);
   try {
-    await page.goto(`${base}/bench.html?backend=${backend}&runs=${args.runs}`);
+    await page.goto(`${base}/bench.html?backend=${backend}&runs=${args.runs}&fusionRuns=${args['fusion-runs']}`);
     await page.waitForFunction(() => (window as unknown as { emolensBench?: unknown }).emolensBench, undefined, { timeout: 540_000, polling: 500 });
     results[backend] = await page.evaluate(() => (window as unknown as { emolensBench: BenchResult }).emolensBench);
   } catch (error) {
@@ -59,7 +59,7 @@ const stages = ok.length ? Object.keys(ok[0][1].stages) : [];
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const lines = [
   `# EmoLens benchmark (${report.date})`, '',
-  `${report.machine}; Chromium ${report.chromium}; median of ${args.runs} runs after 2 warm-ups. Ratio = stage time / face-api detection time on the same backend run (the peer measured in the same page).`, '',
+  `${report.machine}; Chromium ${report.chromium}; median of ${args.runs} runs (fusion: ${args['fusion-runs']}) after 2 warm-ups. Ratio = stage time / face-api detection time on the same backend run (the peer measured in the same page).`, '',
   `| stage | ${ok.map(([b]) => b).join(' | ')} |`, `|---|${ok.map(() => '---').join('|')}|`,
   ...stages.map((s) => `| ${s} | ${ok.map(([, r]) => `${ms(r.stages[s].medianMs)} ms (×${(r.stages[s].medianMs / r.stages['face detect (face-api, worker)'].medianMs).toFixed(2)})`).join(' | ')} |`),
   `| cold start to models ready | ${ok.map(([, r]) => `${ms(r.coldStartMs)} ms`).join(' | ')} |`,

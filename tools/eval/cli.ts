@@ -13,7 +13,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { evaluate, formatReport, argmaxRows, type EvalResult } from '../../src/eval/metrics.ts';
 import { readManifest } from '../data/manifest.ts';
-import { readMeldCsv, readEmoryNlpCsv, type Utterance } from '../data/text.ts';
+import { groupDialogues, readMeldCsv, readEmoryNlpCsv, type Utterance } from '../data/text.ts';
 import { readSpeechFolder } from '../data/speech.ts';
 import { readLabelFolders } from '../data/faces.ts';
 import { readCsvRecords } from '../data/csv.ts';
@@ -52,7 +52,8 @@ function readTextData(path: string): Utterance[] {
   if (!isCsv(path)) throw new UsageError(`text --data must be a CSV file (MELD-style or manifest), got ${path}`);
   const header = Object.keys(readCsvRecords(path)[0] ?? {});
   if (header.includes('path_or_text')) {
-    return readManifest(path).rows.map((r) => ({ text: r.pathOrText, label: r.label, speaker: r.speaker, dialogueId: r.dialogueId, turn: r.turn, corpus: 'manifest' as const }));
+    // Dialogue order (a dialogue's rows may be spread over the file): the text encoder reads each turn's past.
+    return groupDialogues(readManifest(path).rows.map((r) => ({ text: r.pathOrText, label: r.label, speaker: r.speaker, dialogueId: r.dialogueId, turn: r.turn, corpus: 'manifest' as const }))).flat();
   }
   if (header.includes('Scene_ID')) return readEmoryNlpCsv(path);
   if (header.includes('Utterance') && header.includes('Emotion')) return readMeldCsv(path);
@@ -67,11 +68,15 @@ function readFiles(path: string, folderReader: (dir: string) => { path: string; 
 }
 
 async function evalText(path: string): Promise<EvalResult> {
-  const utterances = limit(readTextData(path).filter((u) => u.label >= 0));
+  // Every turn is embedded (unlabelled ones are context for the next), only labelled turns are scored.
+  const all = readTextData(path);
+  const scored = new Set(limit(all.filter((u) => u.label >= 0)));
+  const utterances = all.slice(0, Math.max(...[...scored].map((u) => all.indexOf(u))) + 1);
   const encoder = await loadTextEncoder(args.models);
   const { probs } = await embedTexts(encoder, utterances, progress('text', utterances.length));
   await encoder.dispose();
-  return evaluate(utterances.map((u) => u.label), argmaxRows(probs));
+  const keep = utterances.flatMap((u, i) => (scored.has(u) ? [i] : []));
+  return evaluate(keep.map((i) => utterances[i].label), argmaxRows(keep.map((i) => probs[i])));
 }
 
 async function evalAudio(path: string): Promise<EvalResult> {

@@ -3,7 +3,7 @@
  * ONE tokenizer of the page (src/text/tokenizer.ts) and the ONE input form (`formatUtterance`).
  *
  *   npx tsx tools/train/prepare-text.ts [--data ../shared/data/text] [--out .cache/text] [--max-length 64]
- *        [--meld-train F --meld-dev F --emorynlp-train F --emorynlp-dev F --dailydialog DIR --goemotions DIR]
+ *        [--meld-train F --meld-dev F --emorynlp-train F --emorynlp-dev F --dailydialog DIR --goemotions DIR] [--no-context]
  *
  * With --data every corpus is read from its usual place under that folder; an explicit flag overrides one corpus,
  * and without --data only the corpora given by flags are used (the smoke test passes one tiny MELD CSV).
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS } from '../../src/labels.ts';
 import { configureTransformers } from '../../src/text/env.ts';
-import { DEFAULT_MAX_LENGTH, TextTokenizer, formatUtterance } from '../../src/text/tokenizer.ts';
+import { CONTEXT_TURNS, DEFAULT_MAX_LENGTH, TextTokenizer, formatUtterance, withDialogueContext } from '../../src/text/tokenizer.ts';
 import { writeTensor } from './store.ts';
 import { type Corpus, type Utterance, readDailyDialog, readEmoryNlpCsv, readGoEmotionsEkman, readMeldCsv } from '../data/text.ts';
 
@@ -53,20 +53,31 @@ function labelCounts(rows: Utterance[]): Record<string, number> {
   return counts;
 }
 
-function writeSplit(tokenizer: TextTokenizer, out: string, split: string, rows: Utterance[], maxLength: number): Record<string, unknown> {
-  const kept = rows.filter((r) => r.label >= 0 && r.text.length > 0);
-  const batch = tokenizer.tokenize(kept.map((r) => formatUtterance(r.speaker, r.text)), maxLength);
+/** The encoder's input for every utterance: with `context`, the turn plus its previous turns (withDialogueContext). */
+export function encoderInputs(rows: Utterance[], context: boolean): string[] {
+  return context ? withDialogueContext(rows) : rows.map((r) => formatUtterance(r.speaker, r.text));
+}
+
+function writeSplit(tokenizer: TextTokenizer, out: string, split: string, rows: Utterance[], maxLength: number, context: boolean): Record<string, unknown> {
+  const inputs = encoderInputs(rows, context);
+  const keep = rows.map((r) => r.label >= 0 && r.text.length > 0);
+  const kept = rows.filter((_, i) => keep[i]);
+  const batch = tokenizer.tokenize(inputs.filter((_, i) => keep[i]), maxLength);
   const truncated = kept.filter((_, i) => batch.attentionMask[i * maxLength + maxLength - 1] === 1).length;
-  const meta = { split, maxLength, labels: LABELS, corpora: CORPORA, input: 'formatUtterance(speaker, text)', tokenizer: 'bert-base-uncased WordPiece' };
+  const meta = { split, maxLength, labels: LABELS, corpora: CORPORA, input: context ? `formatTurnWithContext(speaker, text, ${CONTEXT_TURNS} previous turns)` : 'formatUtterance(speaker, text)', tokenizer: 'bert-base-uncased WordPiece' };
   writeTensor(join(out, `${split}.ids`), batch.inputIds, [kept.length, maxLength], meta);
   writeTensor(join(out, `${split}.labels`), Int32Array.from(kept, (r) => r.label), [kept.length], meta);
   writeTensor(join(out, `${split}.corpus`), Int32Array.from(kept, (r) => CORPORA.indexOf(r.corpus)), [kept.length], meta);
-  const summary = { rows: kept.length, dropped: rows.length - kept.length, truncatedAtMaxLength: truncated, labels: labelCounts(kept) };
+  const summary = { rows: kept.length, dropped: rows.length - kept.length, truncatedAtMaxLength: truncated, context, labels: labelCounts(kept) };
   console.log(`${split}: ${JSON.stringify(summary)}`);
   return summary;
 }
 
-export async function prepareText(sources: Sources, out: string, maxLength = DEFAULT_MAX_LENGTH, tokenizerModel = 'text-encoder'): Promise<Record<string, unknown>> {
+/**
+ * Writes `train` and every `dev_<corpus>` split with dialogue context (see encoderInputs), plus `dev_<corpus>_noctx`
+ * (the same rows, each turn alone) so the trainer can report what the context adds.
+ */
+export async function prepareText(sources: Sources, out: string, maxLength = DEFAULT_MAX_LENGTH, tokenizerModel = 'text-encoder', context = true): Promise<Record<string, unknown>> {
   const tokenizer = await TextTokenizer.load(tokenizerModel);
   mkdirSync(out, { recursive: true });
   const train: Utterance[] = [];
@@ -80,11 +91,14 @@ export async function prepareText(sources: Sources, out: string, maxLength = DEF
   if (sources.dailydialog) dev.dev_dailydialog = readDailyDialog(sources.dailydialog, 'validation');
   if (train.length === 0) throw new Error('prepare-text: no training corpus given (use --data or --meld-train ...)');
   const summary: Record<string, unknown> = { sources, maxLength };
-  summary.train = writeSplit(tokenizer, out, 'train', train, maxLength);
+  summary.train = writeSplit(tokenizer, out, 'train', train, maxLength, context);
   const perCorpus: Record<string, number> = {};
   for (const r of train) if (r.label >= 0) perCorpus[r.corpus] = (perCorpus[r.corpus] ?? 0) + 1;
   (summary.train as Record<string, unknown>).corpora = perCorpus;
-  for (const [split, rows] of Object.entries(dev)) summary[split] = writeSplit(tokenizer, out, split, rows, maxLength);
+  for (const [split, rows] of Object.entries(dev)) {
+    summary[split] = writeSplit(tokenizer, out, split, rows, maxLength, context);
+    if (context) summary[`${split}_noctx`] = writeSplit(tokenizer, out, `${split}_noctx`, rows, maxLength, false);
+  }
   const parity = tokenizer.tokenize(PARITY_TEXTS, maxLength);
   writeTensor(join(out, 'parity.ids'), parity.inputIds, [PARITY_TEXTS.length, maxLength], { texts: PARITY_TEXTS, maxLength });
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 1));
@@ -98,11 +112,13 @@ async function main(): Promise<void> {
       'meld-train': { type: 'string' }, 'meld-dev': { type: 'string' }, 'emorynlp-train': { type: 'string' },
       'emorynlp-dev': { type: 'string' }, dailydialog: { type: 'string' }, goemotions: { type: 'string' },
       'model-path': { type: 'string', default: 'public/models' }, tokenizer: { type: 'string', default: 'text-encoder' },
+      'no-context': { type: 'boolean', default: false },
     },
   });
   configureTransformers({ localModelPath: values['model-path'], allowRemoteModels: false });
   const t0 = Date.now();
-  await prepareText(sourcesFrom(values), values.out!, Number(values['max-length'] ?? DEFAULT_MAX_LENGTH), values.tokenizer);
+  const { 'no-context': noContext, ...paths } = values;
+  await prepareText(sourcesFrom(paths), values.out!, Number(values['max-length'] ?? DEFAULT_MAX_LENGTH), values.tokenizer, !noContext);
   console.log(`prepare-text done in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${values.out}`);
 }
 

@@ -1,103 +1,87 @@
 /**
- * Trains the fusion on pseudo-aligned conversations with tfjs (the very layers the page runs), on tfjs' WASM
- * backend (measured ~5× faster per step than the CPU backend here; the model avoids `gather`, whose gradient WASM lacks). Each epoch draws a fresh pairing of clips and images
- * (seeded), with label-conflict noise and modality dropout; dev conversations are paired once, from dev material only.
+ * Trains one fusion model on pseudo-aligned conversations (tools/train/fusion/trainer.ts) on tfjs' WASM backend
+ * (measured ~5× faster per step than the CPU backend here; the model avoids `gather`, whose gradient WASM lacks).
  *
- *   npx tsx tools/train/fusion/train.ts --data .cache/fusion --out public/models/fusion [--epochs 25] [--seed 1]
+ *   npx tsx tools/train/fusion/train.ts --data .cache/fusion --out public/models/fusion \
+ *     [--fusion gate|concat|hcmf|magt] [--router dense|topk|noisy-topk|summer] [--dim 64] [--experts 4] [--top-k 2]
+ *     [--expert-hidden 128] [--epochs 15] [--batch 16] [--lr 0.002] [--seed 1] [--conflict 0.1] [--dropout 0.2]
+ *     [--ikd] [--ikd-tau 2 --ikd-kl 0.5 --ikd-latent 0.1] [--magtkd-epochs 3] [--teacher <fusion dir> --kd-tau 2 --kd-weight 1]
  *
- * Writes model.json + weights.bin, metrics.json (dev, per condition), train.log. Resumes from --checkpoint.
+ * Writes model.json + weights.bin (best dev epoch), metrics.json (dev, per condition) and train.log into --out;
+ * resumes from --checkpoint (default .cache/fusion-checkpoint/<out>).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { disposeFusionInput, makeFusionInput } from '../../../src/fusion/batch.ts';
-import { fusionLoss, DEFAULT_LOSS_WEIGHTS } from '../../../src/fusion/loss.ts';
-import { countParams, DEFAULT_FUSION_CONFIG, fusionForward, initFusionParams, type FusionConfig } from '../../../src/fusion/model.ts';
-import { fusionToArtifacts, loadFusionParams } from '../../../src/fusion/weights.ts';
-import type { EvalResult } from '../../../src/eval/metrics.ts';
-import { diskLoader, diskSaver } from '../tfjs-disk.ts';
-import { CONDITIONS, readFusionSplit, turnFeatures, windows, type Condition } from './data.ts';
-import { evaluateFusion } from './evaluate.ts';
-import { pseudoAlign, rng } from './pseudo-align.ts';
+import { DEFAULT_FUSION_CONFIG, type FusionConfig, type FusionKind, type RouterKind } from '../../../src/fusion/model.ts';
+import { readFusionSplit } from './data.ts';
+import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string', default: '.cache/fusion' },
-    out: { type: 'string', default: 'public/models/fusion' },
-    epochs: { type: 'string', default: '25' },
-    batch: { type: 'string', default: '16' },
-    lr: { type: 'string', default: '0.002' },
-    seed: { type: 'string', default: '1' },
-    conflict: { type: 'string', default: '0.1' },
-    dropout: { type: 'string', default: '0.2' },
-    checkpoint: { type: 'string' },
-  },
-});
+export const FUSION_OPTIONS = {
+  data: { type: 'string', default: '.cache/fusion' },
+  out: { type: 'string', default: 'public/models/fusion' },
+  'text-head': { type: 'string', default: 'public/models/text-head' },
+  fusion: { type: 'string', default: DEFAULT_FUSION_CONFIG.fusion },
+  router: { type: 'string', default: DEFAULT_FUSION_CONFIG.router },
+  dim: { type: 'string', default: String(DEFAULT_FUSION_CONFIG.dim) },
+  experts: { type: 'string', default: String(DEFAULT_FUSION_CONFIG.experts) },
+  'top-k': { type: 'string', default: String(DEFAULT_FUSION_CONFIG.topK) },
+  'expert-hidden': { type: 'string', default: String(DEFAULT_FUSION_CONFIG.expertHidden) },
+  heads: { type: 'string', default: String(DEFAULT_FUSION_CONFIG.contextHeads) },
+  epochs: { type: 'string', default: '15' },
+  batch: { type: 'string', default: '16' },
+  lr: { type: 'string', default: '0.002' },
+  seed: { type: 'string', default: '1' },
+  conflict: { type: 'string', default: '0.1' },
+  dropout: { type: 'string', default: '0.2' },
+  ikd: { type: 'boolean', default: false },
+  'ikd-tau': { type: 'string', default: String(DEFAULT_IKD.tau) },
+  'ikd-kl': { type: 'string', default: String(DEFAULT_IKD.kappaKl) },
+  'ikd-latent': { type: 'string', default: String(DEFAULT_IKD.kappaLatent) },
+  'magtkd-epochs': { type: 'string', default: '0' },
+  teacher: { type: 'string' },
+  'kd-tau': { type: 'string', default: String(DEFAULT_COMPRESS.tau) },
+  'kd-weight': { type: 'string', default: String(DEFAULT_COMPRESS.weight) },
+  checkpoint: { type: 'string' },
+} as const;
 
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-if (!(await tf.setBackend('wasm').catch(() => false))) await tf.setBackend('cpu');
-const out = args.out!;
-mkdirSync(out, { recursive: true });
-const logFile = `${out}/train.log`;
-const log = (line: string): void => { console.log(line); appendFileSync(logFile, line + '\n'); };
+type Values = ReturnType<typeof parseArgs<{ options: typeof FUSION_OPTIONS }>>['values'];
 
-const train = readFusionSplit(args.data!, 'train');
-const dev = readFusionSplit(args.data!, 'dev');
-const config: FusionConfig = { ...DEFAULT_FUSION_CONFIG, inputDims: [train.text.dim, train.audio.dim, train.face.dim] };
-const seed = Number(args.seed), epochs = Number(args.epochs), batchSize = Number(args.batch), dropout = Number(args.dropout);
-const hyper = { seed, epochs, batchSize, lr: Number(args.lr), conflict: Number(args.conflict), dropout, loss: DEFAULT_LOSS_WEIGHTS };
-
-const devDialogues = pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + seed });
-const checkpoint = args.checkpoint ?? `.cache/fusion-checkpoint/${out.replace(/[^\w]+/g, '_')}`;
-let startEpoch = 0, best = -1;
-let params = initFusionParams(config, seed);
-if (existsSync(`${checkpoint}/model.json`)) {
-  const loaded = await loadFusionParams(diskLoader(checkpoint));
-  for (const [name, v] of Object.entries(loaded.params)) params[name].assign(v);
-  startEpoch = Number(loaded.meta.epoch) + 1; best = Number(loaded.meta.best);
-  log(`resumed from ${checkpoint} at epoch ${startEpoch} (best dev weighted F1 ${best.toFixed(4)})`);
-} else {
-  writeFileSync(logFile, '');
-  log(`fusion v0 on tfjs-${tf.getBackend()}: ${countParams(params)} parameters; train ${train.dialogues.length} dialogues, dev ${dev.dialogues.length}; ${JSON.stringify(hyper)}`);
+/** Command-line values → the trainer's options (the model config and every loss weight spelled out). */
+export function trainOptionsFrom(v: Values, dims: [number, number, number], log: (line: string) => void): TrainOptions {
+  const dim = Number(v.dim);
+  const config: FusionConfig = {
+    ...DEFAULT_FUSION_CONFIG, inputDims: dims, dim, experts: Number(v.experts), topK: Number(v['top-k']), expertHidden: Number(v['expert-hidden']),
+    contextHeads: Number(v.heads), crossHeads: Number(v.heads), fusion: v.fusion as FusionKind, router: v.router as RouterKind,
+  };
+  const magtkdEpochs = Number(v['magtkd-epochs']);
+  return {
+    out: v.out!, config, epochs: Number(v.epochs), batch: Number(v.batch), lr: Number(v.lr), seed: Number(v.seed),
+    conflict: Number(v.conflict), dropout: Number(v.dropout), loss: DEFAULT_LOSS_WEIGHTS, textHead: v['text-head']!,
+    ikd: v.ikd ? { tau: Number(v['ikd-tau']), kappaKl: Number(v['ikd-kl']), kappaLatent: Number(v['ikd-latent']) } : undefined,
+    magtkd: magtkdEpochs > 0 ? { ...DEFAULT_MAGTKD_STAGE, epochs: magtkdEpochs } : undefined,
+    compress: v.teacher ? { teacherDir: v.teacher, tau: Number(v['kd-tau']), weight: Number(v['kd-weight']) } : undefined,
+    checkpoint: v.checkpoint ?? `.cache/fusion-checkpoint/${v.out!.replace(/[^\w]+/g, '_')}`,
+    log,
+  };
 }
 
-const optimizer = tf.train.adam(hyper.lr);
-const started = Date.now();
-for (let epoch = startEpoch; epoch < epochs; epoch++) {
-  const aligned = windows(pseudoAlign(train.dialogues, train.audio.labels, train.face.labels, {
-    seed: seed * 7919 + epoch, conflict: hyper.conflict, dropout: { text: dropout, audio: dropout, face: dropout },
-  }), config.maxTurns);
-  const order = aligned.map((_, i) => i);
-  const random = rng(seed * 31 + epoch);
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-  let lossSum = 0, steps = 0;
-  for (let i = 0; i < order.length; i += batchSize) {
-    const batch = order.slice(i, i + batchSize).map((k) => aligned[k]);
-    const input = makeFusionInput(batch.map((d) => turnFeatures(d, train)), config);
-    const T = input.turnMask.shape[1];
-    const labels = tf.tensor2d(batch.flatMap((d) => Array.from({ length: T }, (_, t) => d.turns[t]?.label ?? -1)), [batch.length, T], 'int32');
-    const loss = optimizer.minimize(() => fusionLoss(fusionForward(params, input, config), labels, input.present, input.turnMask, hyper.loss), true, Object.values(params));
-    lossSum += (await loss!.data())[0]; steps++;
-    loss!.dispose(); labels.dispose(); disposeFusionInput(input);
-  }
-  const fused = await evaluateFusion(params, config, devDialogues, dev, 'fused');
-  const improved = fused.weightedF1 > best;
-  if (improved) {
-    best = fused.weightedF1;
-    await diskSaver(out).save!(await fusionToArtifacts(params, config, { epoch, devWeightedF1: best, hyper }));
-  }
-  await diskSaver(checkpoint).save!(await fusionToArtifacts(params, config, { epoch, best }));
-  log(`epoch ${epoch + 1}/${epochs} loss ${(lossSum / steps).toFixed(4)} dev wF1 ${fused.weightedF1.toFixed(4)} acc ${fused.accuracy.toFixed(4)}${improved ? ' *' : ''} (${((Date.now() - started) / 1000).toFixed(0)} s, ${tf.memory().numTensors} tensors)`);
+export async function useWasmBackend(): Promise<void> {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!(await tf.setBackend('wasm').catch(() => false))) await tf.setBackend('cpu');
 }
 
-// Score the best model under every condition on the same dev conversations.
-const bestModel = await loadFusionParams(diskLoader(out));
-params = bestModel.params;
-const metrics: Partial<Record<Condition, EvalResult>> = {};
-for (const condition of CONDITIONS) {
-  metrics[condition] = await evaluateFusion(params, config, devDialogues, dev, condition);
-  log(`dev ${condition.padEnd(9)} weighted F1 ${metrics[condition]!.weightedF1.toFixed(4)} accuracy ${metrics[condition]!.accuracy.toFixed(4)}`);
+if (process.argv[1]?.endsWith('train.ts')) {
+  const { values } = parseArgs({ options: FUSION_OPTIONS });
+  await useWasmBackend();
+  mkdirSync(values.out!, { recursive: true });
+  const logFile = `${values.out}/train.log`;
+  const checkpointed = existsSync(`${values.checkpoint ?? `.cache/fusion-checkpoint/${values.out!.replace(/[^\w]+/g, '_')}`}/model.json`);
+  if (!checkpointed) writeFileSync(logFile, '');
+  const log = (line: string): void => { console.log(line); appendFileSync(logFile, line + '\n'); };
+  const train = readFusionSplit(values.data!, 'train');
+  const dev = readFusionSplit(values.data!, 'dev');
+  log(`train.ts ${process.argv.slice(2).join(' ')}`);
+  await trainFusion(train, dev, trainOptionsFrom(values, [train.text.dim, train.audio.dim, train.face.dim], log));
 }
-writeFileSync(`${out}/metrics.json`, JSON.stringify(metrics, null, 1) + '\n');
-log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; best epoch ${Number(bestModel.meta.epoch) + 1}`);

@@ -23,8 +23,11 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
+# One BLAS thread: the trainers set torch to 1 thread, and OpenBLAS (if installed) would otherwise add its own pool.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 

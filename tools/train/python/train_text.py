@@ -3,11 +3,14 @@ then exports the encoder as ONNX in Hugging Face layout (Transformers.js `pipeli
 and the head as a write_state file for tools/train/export-text.ts (which builds the tfjs LayersModel).
 
   /usr/bin/python3 tools/train/python/train_text.py --data .cache/text --run .cache/text/run \
-      --out public/models/text-encoder --minutes 13 [--resume] [--smoke]
+      --out public/models/text-encoder [--layers 4] [--mlm-minutes 25] [--minutes 30] [--resume] [--smoke]
 
-Model (ALBERT-style factorised embedding keeps the ONNX small):
+Phases: optional masked-LM pretraining on the training text itself (--mlm-minutes; resumable), then supervised
+fine-tuning of encoder + head (--minutes; resumable), then export of the best epoch.
+
+Model (ALBERT-style factorised embedding, stored int8 per row in the ONNX file, keeps it small):
   word 30522x64 -> Linear 64->128, + position (128) + token type (2) embeddings, LayerNorm, dropout
-  2 x nn.TransformerEncoderLayer(d=128, 4 heads, ffn 256, GELU, batch_first) -> last_hidden_state [B, L, 128]
+  --layers x nn.TransformerEncoderLayer(d=128, 4 heads, ffn 256, GELU, batch_first) -> last_hidden_state [B, L, 128]
   head: masked mean pool -> Linear 128->64, tanh = `embedding` -> Linear 64->7 = `logits` (LABELS order)
 Selection: best MELD-dev weighted F1 over epochs. Each epoch samples a mix of corpora (see sample_epoch).
 """
@@ -19,8 +22,11 @@ import shutil
 import sys
 import time
 
-import numpy as np
-import torch
+# One BLAS thread: the trainers set torch to 1 thread, and OpenBLAS (if installed) would otherwise add its own pool.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -82,9 +88,9 @@ class Head(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self):
+    def __init__(self, layers=2):
         super().__init__()
-        self.encoder = TextEncoder()
+        self.encoder = TextEncoder(layers=layers)
         self.head = Head()
 
     def forward(self, ids, mask, types):
@@ -100,6 +106,133 @@ class OnnxWrapper(nn.Module):
 
     def forward(self, input_ids, attention_mask, token_type_ids):
         return self.encoder(input_ids, attention_mask, token_type_ids)
+
+
+MASK_ID, CLS_ID, SEP_ID, FIRST_WORDPIECE = 103, 101, 102, 999  # bert-base-uncased: ids below 999 are special/unused
+
+
+class MlmHead(nn.Module):
+    """Masked-language-model readout tied to the factorised word embedding (hidden -> E -> dot with word table)."""
+
+    def __init__(self, encoder):
+        super().__init__()
+        cfg = encoder.cfg
+        self.dense = nn.Linear(cfg["hidden_size"], cfg["embedding_size"])
+        self.norm = nn.LayerNorm(cfg["embedding_size"])
+        self.bias = nn.Parameter(torch.zeros(cfg["vocab_size"]))
+
+    def forward(self, hidden, word_weight):
+        return F.linear(self.norm(F.gelu(self.dense(hidden))), word_weight, self.bias)
+
+
+def mask_tokens(x, gen, rate=0.15):
+    """BERT masking: `rate` of the real word pieces are targets; of those 80% -> [MASK], 10% random, 10% kept.
+    Returns (inputs, targets) with targets -100 where nothing is predicted."""
+    real = x >= FIRST_WORDPIECE
+    pick = (torch.rand(x.shape, generator=gen) < rate) & real
+    # Every row predicts at least one token (short utterances would otherwise often give none).
+    first_real = torch.argmax(real.int(), dim=1)
+    none = ~pick.any(1) & real.any(1)
+    pick[none, first_real[none]] = True
+    targets = torch.where(pick, x, torch.full_like(x, -100))
+    r = torch.rand(x.shape, generator=gen)
+    inputs = torch.where(pick & (r < 0.8), torch.full_like(x, MASK_ID), x)
+    rand_ids = torch.randint(FIRST_WORDPIECE, 30522, x.shape, generator=gen)
+    inputs = torch.where(pick & (r >= 0.8) & (r < 0.9), rand_ids, inputs)
+    return inputs, targets
+
+
+def pretrain_mlm(model, ids, lengths, args, logfile, rng):
+    """Self-supervised pretraining of the encoder on the training corpora's own text (no labels): masked-token
+    prediction for args.mlm_minutes of wall clock, resumable from <run>/mlm.pt. Returns the encoder's state."""
+    path = os.path.join(args.run, "mlm.pt")
+    head = MlmHead(model.encoder)
+    params = list(model.encoder.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=args.mlm_lr, weight_decay=0.01)
+    st = {"step": 0, "seconds": 0.0, "done": False}
+    if os.path.exists(path):
+        ck = torch.load(path)
+        model.encoder.load_state_dict(ck["encoder"]); head.load_state_dict(ck["head"]); opt.load_state_dict(ck["opt"])
+        st = ck["state"]
+        log(logfile, f"MLM: resumed at step {st['step']} ({st['seconds'] / 60:.1f} min done)")
+    if st["done"]:
+        return
+    gen = torch.Generator().manual_seed(args.seed + st["step"])
+    budget = args.mlm_minutes * 60
+    t0, last_save, loss_avg = time.time(), time.time(), None
+    model.train(); head.train()
+    while True:
+        order = rng.permutation(len(ids))
+        for rows in batches_by_length(order, lengths, args.batch, rng):
+            used = st["seconds"] + time.time() - t0
+            if used >= budget:
+                break
+            lr = args.mlm_lr * min(1.0, (st["step"] + 1) / 500) * max(0.02, 1 - used / budget)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            x, m, t = to_batch(ids, rows)
+            inputs, targets = mask_tokens(x, gen)
+            hidden = model.encoder(inputs, m, t)
+            sel = targets != -100
+            logits = head(hidden[sel], model.encoder.word.weight)
+            loss = F.cross_entropy(logits, targets[sel])
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            st["step"] += 1
+            loss_avg = float(loss) if loss_avg is None else 0.98 * loss_avg + 0.02 * float(loss)
+            if st["step"] % 200 == 0:
+                log(logfile, f"MLM step {st['step']} loss {loss_avg:.3f} lr {lr:.2e} {used / 60:.1f}/{args.mlm_minutes} min")
+            if time.time() - last_save > 120:
+                st_save = dict(st, seconds=st["seconds"] + time.time() - t0)
+                torch.save({"encoder": model.encoder.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(), "state": st_save}, path)
+                last_save = time.time()
+        else:
+            continue
+        break
+    st["seconds"] += time.time() - t0
+    st["done"] = True
+    torch.save({"encoder": model.encoder.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(), "state": st}, path)
+    log(logfile, f"MLM done: {st['step']} steps in {st['seconds'] / 60:.1f} min, final loss {loss_avg:.3f}")
+
+
+def quantize_rows_int8(weight):
+    """Symmetric per-row int8: q = round(w / s), s = max|row| / 127. Returns (q int8, s float32 [rows])."""
+    scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+    q = torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8)
+    return q, scale
+
+
+def quantize_onnx_word_embedding(onnx_path, q, scale):
+    """Rewrites the exported graph so the word table is stored as int8 + one float scale per row (4x smaller):
+    Gather(table, ids) becomes Cast(Gather(q, ids)) * Unsqueeze(Gather(scale, ids)). PyTorch computes the same
+    product (the model was fake-quantised before export), so the parity references still hold."""
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    model = onnx.load(onnx_path)
+    g = model.graph
+    shape = list(q.shape)
+    init = next(i for i in g.initializer if list(i.dims) == shape)
+    node = next(n for n in g.node if n.op_type == "Gather" and n.input[0] == init.name)
+    ids, out = node.input[1], node.output[0]
+    g.initializer.remove(init)
+    g.initializer.extend([numpy_helper.from_array(q.numpy(), "word_embedding_int8"),
+                          numpy_helper.from_array(scale.numpy().astype(np.float32), "word_embedding_scale"),
+                          numpy_helper.from_array(np.array([-1], dtype=np.int64), "word_embedding_last_axis")])
+    new_nodes = [
+        helper.make_node("Gather", ["word_embedding_int8", ids], ["word_q_rows"], axis=0),
+        helper.make_node("Cast", ["word_q_rows"], ["word_q_float"], to=TensorProto.FLOAT),
+        helper.make_node("Gather", ["word_embedding_scale", ids], ["word_row_scale"], axis=0),
+        helper.make_node("Unsqueeze", ["word_row_scale", "word_embedding_last_axis"], ["word_row_scale_1"]),
+        helper.make_node("Mul", ["word_q_float", "word_row_scale_1"], [out]),
+    ]
+    at = list(g.node).index(node)
+    g.node.remove(node)
+    for k, n in enumerate(new_nodes):
+        g.node.insert(at + k, n)
+    onnx.checker.check_model(model)
+    onnx.save(model, onnx_path)
 
 
 def evaluate(y_true, y_pred, k=7):
@@ -192,6 +325,12 @@ def export(model, args, logfile):
     model.eval()
     enc = model.encoder
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
+    quantized = None
+    if args.quantize_embedding:
+        with torch.no_grad():
+            q, scale = quantize_rows_int8(enc.word.weight)
+            enc.word.weight.copy_(q.float() * scale[:, None])  # fake-quantise: PyTorch now computes what ONNX will
+        quantized = (q, scale)
     ids = torch.tensor([[101, 7592, 2088, 102]])
     mask = torch.ones_like(ids)
     wrapper = OnnxWrapper(enc).eval()
@@ -200,6 +339,8 @@ def export(model, args, logfile):
                       dynamic_axes={n: {0: "batch_size", 1: "sequence_length"} for n in
                                     ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]},
                       opset_version=14, do_constant_folding=True)
+    if quantized is not None:
+        quantize_onnx_word_embedding(os.path.join(args.out, "onnx", "model.onnx"), *quantized)
     # torch.onnx.export restores the wrapper's previous mode on exit: make sure references run without dropout.
     model.eval()
     cfg = enc.cfg
@@ -209,9 +350,10 @@ def export(model, args, logfile):
               "max_position_embeddings": cfg["max_position_embeddings"], "type_vocab_size": 2, "hidden_act": "gelu",
               "pad_token_id": 0, "layer_norm_eps": 1e-5,
               "emolens": {"embedding_size": cfg["embedding_size"], "note": "EmoLens compact encoder (factorised "
-                          "embedding + 2 post-LN nn.TransformerEncoderLayer); not a BERT checkpoint, BERT-shaped I/O.",
-                          "labels": LABELS, "input": "formatUtterance(speaker, text) = '<speaker>: <text>'",
-                          "max_length": 64}}
+                          f"embedding + {cfg['num_hidden_layers']} post-LN nn.TransformerEncoderLayer); not a BERT "
+                          "checkpoint, BERT-shaped I/O.", "labels": LABELS, "word_embedding": "int8 per-row" if
+                          args.quantize_embedding else "float32",
+                          "input": args.input_form, "max_length": args.max_length}}
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
     for name in TOKENIZER_FILES:
@@ -262,6 +404,11 @@ def main():
     ap.add_argument("--goemotions", type=float, default=0.3)
     ap.add_argument("--weight-power", type=float, default=0.5, help="class weight = (mean count / count)^power")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--layers", type=int, default=4, help="transformer layers (v1 shipped 2)")
+    ap.add_argument("--mlm-minutes", type=float, default=0.0, help="masked-LM pretraining budget before fine-tuning")
+    ap.add_argument("--mlm-lr", type=float, default=1e-3)
+    ap.add_argument("--no-quantize-embedding", dest="quantize_embedding", action="store_false",
+                    help="keep the word table float32 (the default stores it int8 per row in the ONNX file)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--smoke", action="store_true", help="2 steps, 1 epoch: for the unit test")
     ap.add_argument("--export-only", action="store_true", help="export the best checkpoint without training")
@@ -274,15 +421,17 @@ def main():
 
     ids, labels, corpus, meta = load_split(args.data, "train")
     dev_sets = {}
-    for name in ["dev_meld", "dev_emorynlp", "dev_dailydialog"]:
+    for name in ["dev_meld", "dev_meld_noctx", "dev_emorynlp", "dev_dailydialog"]:
         if os.path.exists(os.path.join(args.data, name + ".ids.json")):
             dids, dlab = load_split(args.data, name)[:2]
-            if name != "dev_meld" and len(dids) > 1000:  # keep per-epoch evaluation cheap on 1 thread
+            if not name.startswith("dev_meld") and len(dids) > 1000:  # keep per-epoch evaluation cheap on 1 thread
                 keep = np.random.default_rng(1).choice(len(dids), 1000, replace=False)
                 dids, dlab = dids[keep], dlab[keep]
             dev_sets[name] = (dids, dlab)
     select = "dev_meld" if "dev_meld" in dev_sets else None
     lengths = (ids != 0).sum(1)
+    args.input_form = meta.get("input", "formatUtterance(speaker, text)")
+    args.max_length = int(ids.shape[1])
     # Parity inputs: fixed sentences tokenized by TS (prepare-text.ts PARITY_TEXTS), else the first train rows.
     if os.path.exists(os.path.join(args.data, "parity.ids.json")):
         pids, pmeta = read_tensor(os.path.join(args.data, "parity.ids"))
@@ -290,7 +439,7 @@ def main():
     else:
         args.parity_ids, args.parity_texts = ids[:4].astype(np.int32), []
 
-    model = Classifier()
+    model = Classifier(layers=args.layers)
     ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     state = {"epoch": 0, "step": 0, "best": -1.0, "history": []}
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -299,12 +448,18 @@ def main():
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
         rng = np.random.default_rng(args.seed + state["epoch"])
         log(logfile, f"resumed from epoch {state['epoch']} (best MELD-dev wF1 {state['best']:.4f})")
+    elif args.resume and not args.export_only:
+        log(logfile, "resumed before the first fine-tuning epoch")
     elif not args.export_only:
         open(logfile, "w").close()
         log(logfile, f"train_text.py {' '.join(sys.argv[1:])}")
         log(logfile, f"train rows {len(ids)} per corpus " + json.dumps(
             {CORPORA[c]: int((corpus == c).sum()) for c in range(len(CORPORA)) if (corpus == c).any()}))
         log(logfile, f"params {sum(p.numel() for p in model.parameters())}")
+
+    if args.mlm_minutes > 0 and not args.export_only and state["step"] == 0:
+        pretrain_mlm(model, ids, lengths, args, logfile, np.random.default_rng(args.seed + 1000))
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
 
     epochs = 1 if args.smoke else args.epochs
     steps_per_epoch = 2 if args.smoke else math.ceil(min(args.epoch_rows, len(ids)) / args.batch)
