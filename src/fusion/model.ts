@@ -14,8 +14,8 @@
  *              h = t_a + X(t_v→t_a); then the modality gate over [h, y_a, y_v]
  *     'magt'   MAGTKD's anchor gated transformer: a' = a + g(X(t→a)) + g(X(v→a)), v' likewise, then the
  *              text-anchored t' = t + g(X(t→t)) + g(X(a'→t)) + g(X(v'→t)); then the modality gate over [t', a', v']
- *     X(s→q) is a one-layer pre-LN multi-head cross-attention block (queries from q, keys/values from s) over the
- *     dialogue's turns, causal (turn t sees source turns ≤ t) and masked to turns where s is present;
+ *     X(s→q) is a one-layer pre-LN multi-head cross-attention block (queries from q, keys/values from s), masked to
+ *     turns where s is present and, by `crossScope`, to the same turn or to the same and earlier turns (causal);
  *     g(x) = sigmoid(ReLU(Wx + b)) ⊙ x (MAGTKD's gate).
  *   context: causal multi-head self-attention over the fused turns (a turn sees itself and the past only; note
  *            that MAGTKD's released code attends to future utterances, which live use cannot).
@@ -53,11 +53,18 @@ export interface FusionConfig {
   fusion: FusionKind;
   /** Heads of the cross-attention blocks ('hcmf', 'magt'). */
   crossHeads: number;
+  /**
+   * What a cross-attention query may see of the source modality: 'turn' = the same turn only (utterance-level
+   * fusion, as both papers do; the dialogue context is the separate causal layer), 'dialogue' = the same and all
+   * earlier turns. Measured on pseudo-aligned dev, where another turn's clip or image says nothing about this turn,
+   * 'dialogue' scored lower (see the fusion card's ablation).
+   */
+  crossScope: 'turn' | 'dialogue';
 }
 
 export const DEFAULT_FUSION_CONFIG: FusionConfig = {
   inputDims: [64, 64, 64], dim: 64, experts: 4, topK: 2, expertHidden: 128, maxSpeakers: 8, maxTurns: 32, contextHeads: 4,
-  router: 'topk', summerStd: 2, gumbelTau: 1, fusion: 'gate', crossHeads: 4,
+  router: 'topk', summerStd: 2, gumbelTau: 1, fusion: 'gate', crossHeads: 4, crossScope: 'turn',
 };
 
 /** Files written before the router/fusion options existed are v0: top-k router + modality gate. */
@@ -113,10 +120,16 @@ function glorot(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -limit, limit, 'float32', seed);
 }
 
-/** Parameter names of one cross-attention block. */
-function crossBlockParams(p: Record<string, tf.Tensor>, prefix: string, dim: number, next: () => number): void {
-  for (const n of ['lnq', 'lnkv']) { p[`${prefix}.${n}.g`] = tf.ones([dim]); p[`${prefix}.${n}.b`] = tf.zeros([dim]); }
-  for (const n of ['q', 'k', 'v', 'o']) { p[`${prefix}.${n}.w`] = glorot([dim, dim], next()); p[`${prefix}.${n}.b`] = tf.zeros([dim]); }
+/**
+ * Parameters of one cross-attention block. With crossScope 'turn' a query sees one key (its own turn's source
+ * token), the softmax over one key is 1 and the block reduces to the value path W_o·(W_v·LN(s)): no query/key
+ * parameters are created for it.
+ */
+function crossBlockParams(p: Record<string, tf.Tensor>, prefix: string, config: FusionConfig, next: () => number): void {
+  const dim = config.dim;
+  const withQuery = config.crossScope === 'dialogue';
+  for (const n of withQuery ? ['lnq', 'lnkv'] : ['lnkv']) { p[`${prefix}.${n}.g`] = tf.ones([dim]); p[`${prefix}.${n}.b`] = tf.zeros([dim]); }
+  for (const n of withQuery ? ['q', 'k', 'v', 'o'] : ['v', 'o']) { p[`${prefix}.${n}.w`] = glorot([dim, dim], next()); p[`${prefix}.${n}.b`] = tf.zeros([dim]); }
 }
 
 /** The MAGT cross-attention pairs (source→anchor), in the order they run. */
@@ -143,10 +156,10 @@ export function initFusionParams(config: FusionConfig = DEFAULT_FUSION_CONFIG, s
   } else {
     p['gate.w'] = glorot([dim, 1], next()); p['gate.b'] = tf.zeros([1]);
   }
-  if (config.fusion === 'hcmf') for (const b of ['a2t', 'v2t', 'tv2ta']) crossBlockParams(p, `hcmf.${b}`, dim, next);
+  if (config.fusion === 'hcmf') for (const b of ['a2t', 'v2t', 'tv2ta']) crossBlockParams(p, `hcmf.${b}`, config, next);
   if (config.fusion === 'magt') {
     for (const b of MAGT_BLOCKS) {
-      crossBlockParams(p, `magt.${b}`, dim, next);
+      crossBlockParams(p, `magt.${b}`, config, next);
       p[`magt.${b}.gate.w`] = glorot([dim, dim], next()); p[`magt.${b}.gate.b`] = tf.zeros([dim]);
     }
   }
@@ -262,11 +275,14 @@ export function balanceLoss(probs: tf.Tensor2D, tokenMask: tf.Tensor1D, experts:
   return f.mul(P).sum().mul(experts) as tf.Scalar;
 }
 
-/** Causal mask [B, 1, T, T]: query turn t may see key turn s ≤ t where `keyMask` [B, T] is 1. */
-function causalKeyMask(keyMask: tf.Tensor2D): tf.Tensor4D {
+/**
+ * Attention mask [B, 1, T, T] where `keyMask` [B, T] is 1: causal (query turn t sees key turns s ≤ t), or with
+ * `sameTurnOnly` the diagonal (s = t).
+ */
+function causalKeyMask(keyMask: tf.Tensor2D, sameTurnOnly = false): tf.Tensor4D {
   const [B, T] = keyMask.shape;
-  const causal = tf.linalg.bandPart(tf.ones([T, T]), -1, 0); // lower triangle: key ≤ query
-  return causal.reshape([1, 1, T, T]).mul(keyMask.reshape([B, 1, 1, T])) as tf.Tensor4D;
+  const allowed = tf.linalg.bandPart(tf.ones([T, T]), sameTurnOnly ? 0 : -1, 0); // lower triangle (key ≤ query) or diagonal
+  return allowed.reshape([1, 1, T, T]).mul(keyMask.reshape([B, 1, 1, T])) as tf.Tensor4D;
 }
 
 /**
@@ -284,11 +300,21 @@ function attention(params: FusionParams, prefix: string, q: tf.Tensor3D, kv: tf.
   return out.reshape([B, T, d]) as tf.Tensor3D;
 }
 
-/** X(s→q): one-layer pre-LN cross-attention, queries from the anchor stream, keys/values from the source. */
-function crossBlock(params: FusionParams, prefix: string, anchor: tf.Tensor3D, source: tf.Tensor3D, allowed: tf.Tensor4D, heads: number): tf.Tensor3D {
-  const q = layerNorm(anchor, params[`${prefix}.lnq.g`], params[`${prefix}.lnq.b`]) as tf.Tensor3D;
+/**
+ * X(s→q): one-layer pre-LN cross-attention, queries from the anchor stream, keys/values from the source, under
+ * `allowed` [B,1,T,T]. With crossScope 'turn' (`allowed` is then the diagonal) the one-key softmax is 1: the value
+ * path alone, zero where the source is absent.
+ */
+function crossBlock(params: FusionParams, prefix: string, anchor: tf.Tensor3D, source: tf.Tensor3D, allowed: tf.Tensor4D, config: FusionConfig): tf.Tensor3D {
   const kv = layerNorm(source, params[`${prefix}.lnkv.g`], params[`${prefix}.lnkv.b`]) as tf.Tensor3D;
-  return attention(params, prefix, q, kv, allowed, heads);
+  if (config.crossScope === 'turn') {
+    const [B, T, d] = source.shape;
+    const sourcePresent = allowed.max(3).reshape([B, T, 1]); // the diagonal entry: is the source there in this turn?
+    const value = kv.reshape([B * T, d]).matMul(params[`${prefix}.v.w`]).add(params[`${prefix}.v.b`]).matMul(params[`${prefix}.o.w`]).add(params[`${prefix}.o.b`]);
+    return value.reshape([B, T, d]).mul(sourcePresent) as tf.Tensor3D;
+  }
+  const q = layerNorm(anchor, params[`${prefix}.lnq.g`], params[`${prefix}.lnq.b`]) as tf.Tensor3D;
+  return attention(params, prefix, q, kv, allowed, config.crossHeads);
 }
 
 /** MAGTKD's gate g(x) = sigmoid(ReLU(Wx + b)) ⊙ x. */
@@ -378,19 +404,18 @@ function fuseStreams(params: FusionParams, y: tf.Tensor4D, present: tf.Tensor3D,
     }
     case 'hcmf': {
       const [t, a, v] = [stream(0), stream(1), stream(2)];
-      const seesAudio = causalKeyMask(presentOf(1)), seesFace = causalKeyMask(presentOf(2)), seesTurns = causalKeyMask(turnMask);
-      const h = config.crossHeads;
-      const ta = t.add(crossBlock(params, 'hcmf.a2t', t, a, seesAudio, h)) as tf.Tensor3D; // level 1: text ← audio
-      const tv = t.add(crossBlock(params, 'hcmf.v2t', t, v, seesFace, h)) as tf.Tensor3D; // level 1: text ← face
-      const top = ta.add(crossBlock(params, 'hcmf.tv2ta', ta, tv, seesTurns, h)) as tf.Tensor3D; // level 2
+      const turnOnly = config.crossScope === 'turn';
+      const seesAudio = causalKeyMask(presentOf(1), turnOnly), seesFace = causalKeyMask(presentOf(2), turnOnly), seesTurns = causalKeyMask(turnMask, turnOnly);
+      const ta = t.add(crossBlock(params, 'hcmf.a2t', t, a, seesAudio, config)) as tf.Tensor3D; // level 1: text ← audio
+      const tv = t.add(crossBlock(params, 'hcmf.v2t', t, v, seesFace, config)) as tf.Tensor3D; // level 1: text ← face
+      const top = ta.add(crossBlock(params, 'hcmf.tv2ta', ta, tv, seesTurns, config)) as tf.Tensor3D; // level 2
       return gated(tf.stack([top, a, v], 2) as tf.Tensor4D);
     }
     case 'magt': {
       const [t, a, v] = [stream(0), stream(1), stream(2)];
-      const sees = [presentOf(0), presentOf(1), presentOf(2)].map(causalKeyMask);
-      const h = config.crossHeads;
+      const sees = [presentOf(0), presentOf(1), presentOf(2)].map((m) => causalKeyMask(m, config.crossScope === 'turn'));
       const block = (name: string, anchor: tf.Tensor3D, source: tf.Tensor3D, from: number): tf.Tensor3D =>
-        magtGate(params, `magt.${name}`, crossBlock(params, `magt.${name}`, anchor, source, sees[from], h));
+        magtGate(params, `magt.${name}`, crossBlock(params, `magt.${name}`, anchor, source, sees[from], config));
       const aOut = a.add(block('t2a', a, t, 0)).add(block('v2a', a, v, 2)) as tf.Tensor3D; // audio-anchored
       const vOut = v.add(block('t2v', v, t, 0)).add(block('a2v', v, a, 1)) as tf.Tensor3D; // face-anchored
       // Text-anchored over [g(t→t), g(a'→t), g(v'→t)]; a' and v' count where audio / face are present.

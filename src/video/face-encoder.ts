@@ -13,14 +13,23 @@ export interface FaceEmbedding {
   probs: Float32Array;
 }
 
+export interface FaceEncoderOptions {
+  /**
+   * Test-time mirror averaging: each crop also runs mirrored left-right and the two results are averaged (logits
+   * and embeddings). Faces are roughly symmetric and training used random flips; measured on FER2013 PublicTest
+   * with encoder v2: accuracy 0.589 → 0.599, at twice the compute per crop. Default true.
+   */
+  flipAverage?: boolean;
+}
+
 export class FaceEncoder {
-  private constructor(readonly model: tf.LayersModel) {}
+  private constructor(readonly model: tf.LayersModel, readonly flipAverage: boolean) {}
 
   /** `source`: a URL of model.json (browser, e.g. '/models/face-encoder/model.json') or a tfjs IOHandler (Node: diskLoader). */
-  static async load(source: string | tf.io.IOHandler): Promise<FaceEncoder> {
+  static async load(source: string | tf.io.IOHandler, options: FaceEncoderOptions = {}): Promise<FaceEncoder> {
     const model = await tf.loadLayersModel(source);
     if (model.outputs.length !== 2) throw new Error(`FaceEncoder: expected 2 outputs [embedding, logits], got ${model.outputs.length}`);
-    return new FaceEncoder(model);
+    return new FaceEncoder(model, options.flipAverage ?? true);
   }
 
   get embeddingSize(): number { return this.model.outputs[0].shape[1] as number; }
@@ -36,8 +45,15 @@ export class FaceEncoder {
         flat.set(c, i * size * size);
       });
       const input = tf.tensor4d(flat, [crops.length, size, size, 1]);
-      const [e, logits] = this.model.predict(input) as tf.Tensor[];
-      return [e, tf.softmax(logits)];
+      if (!this.flipAverage) {
+        const [e, logits] = this.model.predict(input) as tf.Tensor[];
+        return [e, tf.softmax(logits)];
+      }
+      // One batch of [crops; mirrored crops], then the mean of each crop's two rows.
+      const n = crops.length;
+      const [e, logits] = this.model.predict(tf.concat([input, tf.reverse(input, 2)], 0)) as tf.Tensor[];
+      const mean = (t: tf.Tensor): tf.Tensor => t.slice([0, 0], [n, -1]).add(t.slice([n, 0], [n, -1])).div(2);
+      return [mean(e), tf.softmax(mean(logits))];
     });
     try {
       const [e, p] = await Promise.all([emb.data() as Promise<Float32Array>, probs.data() as Promise<Float32Array>]);

@@ -26,7 +26,7 @@ test('tfjs face encoder matches PyTorch reference outputs', async () => {
   const refEmb = readTensor(join(dir, 'parity', 'embedding'));
   const refLogits = readTensor(join(dir, 'parity', 'logits'));
   const [n, h, w] = input.shape;
-  const encoder = await FaceEncoder.load(diskLoader(dir));
+  const encoder = await FaceEncoder.load(diskLoader(dir), { flipAverage: false }); // PyTorch's references are unflipped
   const before = tf.memory().numTensors;
   const crops = Array.from({ length: n }, (_, i) => (input.data as Float32Array).slice(i * h * w, (i + 1) * h * w));
   const out = await encoder.embed(crops);
@@ -47,4 +47,26 @@ test('tfjs face encoder matches PyTorch reference outputs', async () => {
     assert.ok(maxAbsDiff(out[i].probs, ex.map((v) => v / sum)) < 1e-5, `probs ${i}`);
   }
   encoder.dispose();
+});
+
+test('mirror averaging (the default) = the mean of the crop and its mirror image, no tensor left behind', async () => {
+  await tf.setBackend('cpu');
+  const input = readTensor(join(dir, 'parity', 'input'));
+  const [n, h, w] = input.shape;
+  const crops = Array.from({ length: n }, (_, i) => (input.data as Float32Array).slice(i * h * w, (i + 1) * h * w));
+  const mirrored = crops.map((c) => Float32Array.from(c, (_, j) => c[Math.floor(j / w) * w + (w - 1 - (j % w))]));
+  const plain = await FaceEncoder.load(diskLoader(dir), { flipAverage: false });
+  const averaging = await FaceEncoder.load(diskLoader(dir));
+  assert.equal(averaging.flipAverage, true);
+  const before = tf.memory().numTensors;
+  const [a, b, avg] = [await plain.embed(crops), await plain.embed(mirrored), await averaging.embed(crops)];
+  assert.equal(tf.memory().numTensors, before);
+  for (let i = 0; i < n; i++) {
+    assert.ok(maxAbsDiff(avg[i].embedding, a[i].embedding.map((v, j) => (v + b[i].embedding[j]) / 2)) < 1e-5);
+    // softmax(mean logits) ∝ sqrt(p_a · p_b)
+    const geo = a[i].probs.map((p, j) => Math.sqrt(p * b[i].probs[j]));
+    const sum = geo.reduce((x, y) => x + y, 0);
+    assert.ok(maxAbsDiff(avg[i].probs, geo.map((v) => v / sum)) < 1e-5, `probs ${i}`);
+  }
+  plain.dispose(); averaging.dispose();
 });

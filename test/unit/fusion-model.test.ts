@@ -72,9 +72,9 @@ test("SUMMER's rule switches off experts outside mean ± 2·std, and only those"
   r.dispose(); disposeParams(params);
 });
 
-for (const fusion of FUSIONS) {
-  test(`causal (${fusion}): changing a future turn leaves past predictions unchanged`, async () => {
-    const c = { ...cfg, fusion };
+for (const [fusion, crossScope] of [...FUSIONS.map((f) => [f, 'turn']), ['hcmf', 'dialogue'], ['magt', 'dialogue']] as [FusionKind, 'turn' | 'dialogue'][]) {
+  test(`causal (${fusion}, cross-attention scope ${crossScope}): changing a future turn leaves past predictions unchanged`, async () => {
+    const c = { ...cfg, fusion, crossScope };
     const params = initFusionParams(c, 5);
     const a = input(1, 6, 10);
     // Turns 4 and 5 change in every modality.

@@ -33,6 +33,7 @@ export const VARIANTS: Variant[] = [
   { name: 'hcmf', what: 'HCMF (SUMMER), sparse top-2 MoE', config: { ...TEACHER_CONFIG, fusion: 'hcmf' } },
   { name: 'magt-dense', what: 'MAGT, dense MoE (every expert weighs in)', config: { ...TEACHER_CONFIG, router: 'dense' } },
   { name: 'magt', what: 'MAGT (MAGTKD), sparse top-2 MoE', config: TEACHER_CONFIG },
+  { name: 'magt-dialogue', what: 'MAGT whose cross-attention also sees earlier turns', config: { ...TEACHER_CONFIG, crossScope: 'dialogue' } },
   { name: 'magt-summer', what: "MAGT, SUMMER's mean ± 2·std router with Gumbel-softmax, 8 experts", config: { ...TEACHER_CONFIG, router: 'summer', experts: 8, expertHidden: 64 } },
   { name: 'magt-ikd', what: 'MAGT + IKD from the text teacher', config: TEACHER_CONFIG, ikd: true },
   { name: 'magt-magtkd', what: 'MAGT + MAGTKD stage 1 (text teacher → audio, face)', config: TEACHER_CONFIG, magtkd: true },

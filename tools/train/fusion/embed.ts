@@ -1,7 +1,7 @@
 /**
  * Computes the fusion's training material with the shipped encoders (the same files the page loads):
  * text embeddings of real dialogues (MELD + EmoryNLP train + a sample of DailyDialog train → train, MELD dev → dev) and pools of audio and face
- * embeddings per split (RAVDESS actors 1–16 + TESS train words → train, actors 17–20 + TESS dev words → dev;
+ * embeddings per split (RAVDESS actors 1–16 + TESS train words → train, RAVDESS actors 17–20 → dev;
  * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool. Audio and faces come from
  * the encoder inputs that prepare-audio.ts / prepare-faces.ts computed with the page's own feature code.
  *
@@ -51,11 +51,13 @@ await textEncoder.dispose();
 const audioCache = args['audio-cache']!;
 const mel = readTensor(join(audioCache, 'mel')), stats = readTensor(join(audioCache, 'prosody_stats'));
 const audioLabels = readTensor(join(audioCache, 'labels')).data, frames = readTensor(join(audioCache, 'frames')).data;
-const audioMeta = readTensor<{ files: string[] }>(join(audioCache, 'meta'));
+const audioMeta = readTensor<{ files: string[]; corpus: string[] }>(join(audioCache, 'meta'));
 const [, T, M] = mel.shape, P = stats.shape[1];
 const audioEncoder = await loadAudioEncoder();
 for (const [split, code] of [['train', 0], ['dev', 1]] as const) {
-  const rows = Array.from(audioMeta.data).flatMap((s, i) => (s === code ? [i] : [])).slice(0, limit);
+  // Dev voices are RAVDESS actors 17-20 only: TESS's two speakers are in training too (its dev split is by word),
+  // so a TESS dev clip is a voice the encoder already knows and would make audio look like an oracle.
+  const rows = Array.from(audioMeta.data).flatMap((s, i) => (s === code && (split === 'train' || audioMeta.meta.corpus[i] === 'ravdess') ? [i] : [])).slice(0, limit);
   const embeddings: Float32Array[] = [];
   for (let i = 0; i < rows.length; i += 64) {
     const inputs = rows.slice(i, i + 64).map((r) => ({
