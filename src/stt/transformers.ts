@@ -125,6 +125,7 @@ export class TransformersSpeechToText implements SpeechToText {
   async start(_stream?: MediaStream): Promise<void> {}
 
   async transcribe(turn: TurnAudio): Promise<string | undefined> {
+    if (this.disposed) throw this.disposedError();
     checkTurnAudio(turn, `Transformers.js speech-to-text (${this.model})`);
     const pcm = turn.pcm16k;
     if (pcm.length < (this.options.minDurationS ?? 0.2) * STT_SAMPLE_RATE || rms(pcm) < (this.options.minRms ?? 1e-4)) return undefined;
@@ -146,7 +147,7 @@ export class TransformersSpeechToText implements SpeechToText {
 
   private async run(pcm: Float32Array): Promise<string | undefined> {
     const pipe = this.pipe;
-    if (this.disposed || !pipe) throw new SpeechToTextError('disposed', `Transformers.js speech-to-text (${this.model}) was disposed.`, { adapter: ID });
+    if (!pipe) throw this.disposedError(); // turns queued before dispose() still run: it waits for them
     const callOptions: AsrCallOptions = {};
     if (this.options.language) callOptions.language = this.options.language;
     if (this.options.task) callOptions.task = this.options.task;
@@ -160,5 +161,9 @@ export class TransformersSpeechToText implements SpeechToText {
     }
     const text = (Array.isArray(output) ? output[0]?.text : output?.text)?.trim() ?? '';
     return text && !isNonSpeechTag(text) ? text : undefined;
+  }
+
+  private disposedError(): SpeechToTextError {
+    return new SpeechToTextError('disposed', `Transformers.js speech-to-text (${this.model}) was disposed.`, { adapter: ID });
   }
 }
