@@ -95,11 +95,15 @@ export class TextTokenizer {
     return { inputIds, attentionMask, tokenTypeIds, batch, length: maxLength };
   }
 
-  /** Ids of one text with special tokens, truncated to `maxLength` (last token stays [SEP]). */
+  /**
+   * Ids of one text with special tokens, truncated to `maxLength` exactly as Transformers.js' feature-extraction
+   * pipeline truncates in the page (`truncation: true` at the model's `model_max_length`): the first `maxLength` ids,
+   * so a cut text ends without its [SEP]. (Encoder v2 was trained with a [SEP] kept at the cut, the v1 rule: a
+   * one-token difference on the ~15% of training inputs that were longer than 64 tokens.)
+   */
   encode(text: string, maxLength = DEFAULT_MAX_LENGTH): number[] {
     const ids = this.tokenizer.encode(text, { add_special_tokens: true }) as number[];
-    if (ids.length <= maxLength) return ids;
-    return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
+    return ids.length <= maxLength ? ids : ids.slice(0, maxLength);
   }
 
   decode(ids: ArrayLike<number>, skipSpecialTokens = true): string {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pipeline } from '@huggingface/transformers';
 import { configureTransformers } from '../../src/text/env.ts';
 import { TextEncoder } from '../../src/text/encoder.ts';
-import { TextTokenizer } from '../../src/text/tokenizer.ts';
+import { TextTokenizer, formatTurnWithContext } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader, loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
 
@@ -60,5 +60,23 @@ test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.clas
     assert.ok(maxAbsDiff(p.logits, (logits.data as Float32Array).subarray(i * k, (i + 1) * k)) < 1e-4);
     assert.ok(Math.abs(p.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   });
+  await encoder.dispose();
+});
+
+test('a turn with a long dialogue context is cut at the trained length (the turn kept), not an error', async () => {
+  const encoder = await TextEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
+  const tok = await TextTokenizer.load('text-encoder');
+  const long = Array.from({ length: 300 }, (_, i) => `word${i % 7}`).join(' ');
+  const input = formatTurnWithContext('Ross', 'We were on a break!', [{ speaker: 'Rachel', text: long }, { speaker: 'Ross', text: long }]);
+  // What the pipeline reads = the first 63 tokens + [SEP], as the trainer wrote them.
+  const ids = tok.encode(input, L);
+  assert.equal(ids.length, L);
+  const turn = tok.encode('Ross: We were on a break!'); // [CLS] … [SEP]: the turn, then its [SEP] separator
+  assert.deepEqual(ids.slice(0, turn.length), turn);
+  // The pipeline's own tokenization (truncation at model_max_length) gives exactly the trainer's ids.
+  const piped = tok.tokenizer([input], { padding: true, truncation: true }) as { input_ids: { data: BigInt64Array } };
+  assert.deepEqual(Array.from(piped.input_ids.data, Number), ids);
+  const [p] = await encoder.classify([input]);
+  assert.ok(Math.abs(p.probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   await encoder.dispose();
 });

@@ -18,7 +18,7 @@ test('round trip: decode(encode(x)) equals lower-cased x (punctuation re-spaced 
   assert.equal(tokenizer.decode(tokenizer.encode("Oh my God, it's you!")), "oh my god, it's you!");
 });
 
-test('tokenize: fixed length, padding, attention mask, truncation keeps [SEP]', () => {
+test('tokenize: fixed length, padding, attention mask, truncation as the page pipeline does it', () => {
   const long = Array.from({ length: 100 }, () => 'word').join(' ');
   const b = tokenizer.tokenize(['hello world', long], 8);
   assert.equal(b.batch, 2);
@@ -26,7 +26,7 @@ test('tokenize: fixed length, padding, attention mask, truncation keeps [SEP]', 
   assert.deepEqual([...b.inputIds.subarray(0, 8)], [101, 7592, 2088, 102, 0, 0, 0, 0]);
   assert.deepEqual([...b.attentionMask.subarray(0, 8)], [1, 1, 1, 1, 0, 0, 0, 0]);
   assert.equal(b.inputIds[8], 101);
-  assert.equal(b.inputIds[15], 102);
+  assert.equal(b.inputIds[15], 2773); // "word": the first 8 ids, as Transformers.js truncates (no [SEP] re-added)
   assert.deepEqual([...b.attentionMask.subarray(8, 16)], [1, 1, 1, 1, 1, 1, 1, 1]);
   assert.ok(b.tokenTypeIds.every((v) => v === 0));
 });
@@ -48,7 +48,6 @@ test('dialogue context: the turn first, then up to CONTEXT_TURNS past turns, mos
   const ids = tokenizer.encode(formatTurnWithContext('Ross', 'hello world', [{ speaker: 'Joey', text: 'one two three four five six' }]), 8);
   assert.deepEqual(ids.slice(0, 6), [101, 5811, 1024, 7592, 2088, 102]);
   assert.equal(ids.length, 8);
-  assert.equal(ids[7], 102);
 });
 
 test('withDialogueContext: context restarts with each dialogue; items without a dialogue id get none', () => {

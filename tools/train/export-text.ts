@@ -24,7 +24,7 @@ import { LABELS } from '../../src/labels.ts';
 import { argmaxRows, evaluate, formatReport } from '../../src/eval/metrics.ts';
 import { configureTransformers } from '../../src/text/env.ts';
 import { TextEncoder } from '../../src/text/encoder.ts';
-import { formatUtterance } from '../../src/text/tokenizer.ts';
+import { withDialogueContext } from '../../src/text/tokenizer.ts';
 import { diskLoader, diskSaver, readTorchState, torchLinearToTf } from './tfjs-disk.ts';
 import { readMeldCsv } from '../data/text.ts';
 
@@ -73,8 +73,12 @@ export interface RefitOptions {
 /** Fits a fresh head (same architecture) on `model`'s mean-pooled features and saves it to `out`. */
 export async function refitTextHead(options: RefitOptions): Promise<tf.LayersModel> {
   const encoder = await TextEncoder.load({ model: options.model });
-  const rows = readMeldCsv(options.trainCsv).filter((r) => r.label >= 0);
-  const pooled = await encoder.embedPooled(rows.map((r) => formatUtterance(r.speaker, r.text)));
+  // The page's input form: each turn with its dialogue context; unlabelled turns are context only.
+  const all = readMeldCsv(options.trainCsv);
+  const inputs = withDialogueContext(all);
+  const keep = all.flatMap((r, i) => (r.label >= 0 ? [i] : []));
+  const rows = keep.map((i) => all[i]);
+  const pooled = await encoder.embedPooled(keep.map((i) => inputs[i]));
   await encoder.dispose();
   const dim = pooled[0].length;
   const flat = new Float32Array(rows.length * dim);
@@ -128,9 +132,12 @@ async function main(): Promise<void> {
   console.log(`head saved to ${values.out}`);
   if (values['eval-meld']) {
     const encoder = await TextEncoder.load({ model: values.model, head: diskLoader(values.out!) });
-    const rows = readMeldCsv(values['eval-meld']).filter((r) => r.label >= 0);
+    const all = readMeldCsv(values['eval-meld']);
+    const inputs = withDialogueContext(all);
+    const keep = all.flatMap((r, i) => (r.label >= 0 ? [i] : []));
+    const rows = keep.map((i) => all[i]);
     const t0 = Date.now();
-    const preds = await encoder.classify(rows.map((r) => formatUtterance(r.speaker, r.text)));
+    const preds = await encoder.classify(keep.map((i) => inputs[i]));
     const seconds = (Date.now() - t0) / 1000;
     const result = evaluate(rows.map((r) => r.label), argmaxRows(preds.map((p) => p.probs)));
     console.log(formatReport(result, `${values['eval-meld']} (Transformers.js ONNX + tfjs head, ${(rows.length / seconds).toFixed(0)} utterances/s)`));

@@ -360,6 +360,14 @@ def export(model, args, logfile):
         src, dst = os.path.join(args.tokenizer_dir, name), os.path.join(args.out, name)
         if os.path.abspath(src) != os.path.abspath(dst):
             shutil.copyfile(src, dst)
+    # Transformers.js truncates pipeline inputs to model_max_length: the length the model was trained at (inputs with
+    # dialogue context can be long; truncation keeps the turn, which comes first, and drops the oldest context).
+    tok_config_path = os.path.join(args.out, "tokenizer_config.json")
+    with open(tok_config_path) as f:
+        tok_config = json.load(f)
+    tok_config["model_max_length"] = args.max_length
+    with open(tok_config_path, "w") as f:
+        json.dump(tok_config, f, indent=2)
     head = model.head
     write_state(os.path.join(args.run, "head"), {
         "fc.weight": head.fc.weight.detach().numpy(), "fc.bias": head.fc.bias.detach().numpy(),
