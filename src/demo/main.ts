@@ -15,6 +15,8 @@ import { FaceTracker } from '../video/face-tracker.ts';
 import { startMicrophone } from '../audio/microphone.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import type { Probabilities, TurnResult } from '../session/conversation.ts';
+import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
+import { WebSpeechToText } from '../stt/web-speech.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -37,6 +39,8 @@ let micStart = 0;
 /** Face embeddings seen since the last turn, with their time (performance.now()). */
 let recentFaces: { t: number; face: ModalityEmbedding }[] = [];
 let turnQueue = Promise.resolve();
+/** Where transcripts come from: the typed text box (default, on-device) or the picked speech-to-text adapter. */
+let stt: SpeechToText = new TypedTextOnly();
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
   const box = $('message');
@@ -127,8 +131,15 @@ function queueTurn(audio: Float32Array | undefined, startMs: number, endMs: numb
   turnQueue = turnQueue.then(async () => {
     if (!recognizer) return;
     const textBox = $('text') as HTMLInputElement;
-    const transcript = textBox.value.trim() || undefined;
+    // Typed text wins; otherwise a voice turn asks the speech-to-text adapter (typed mode gives none).
+    let transcript = textBox.value.trim() || undefined;
     textBox.value = '';
+    if (!transcript && audio) {
+      transcript = await stt.transcribe({ pcm16k: audio, startMs, endMs }).catch((error: unknown) => {
+        showMessage(`Speech-to-text: ${(error as Error).message}`, error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error');
+        return undefined;
+      });
+    }
     const speaker = ($('speaker') as HTMLInputElement).value.trim() || 'Me';
     const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
     const face = facesBetween(startMs - 500, endMs + 100);
@@ -173,6 +184,7 @@ async function start(): Promise<void> {
   }
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
+  await startSpeechToText(stream);
   let lastCount = 0, lastTime = performance.now();
   camera = await startCameraReader(stream, (frame, capturedAt) => onFrame(frame, capturedAt), { forceFallback: forceCaptureFallback });
   const fpsTimer = setInterval(() => {
@@ -202,6 +214,7 @@ async function start(): Promise<void> {
 async function stop(): Promise<void> {
   // Tracks first: the camera light and the browser's recording indicator go off at once.
   stream?.getTracks().forEach((t) => t.stop());
+  stt.stop();
   await camera?.stop(); camera = undefined;
   await mic?.stop(); mic = undefined;
   // A turn still being spoken when Stop is pressed is analysed, not dropped.
@@ -211,6 +224,18 @@ async function stop(): Promise<void> {
   $('live-indicator').hidden = true;
   ($('stop') as HTMLButtonElement).disabled = true;
   ($('start') as HTMLButtonElement).disabled = false;
+}
+
+/** The adapter the picker names; Web Speech only where the browser has it (it sends audio to the vendor's service). */
+async function startSpeechToText(media: MediaStream): Promise<void> {
+  const picked = ($('stt') as HTMLSelectElement).value;
+  await stt.dispose();
+  stt = new TypedTextOnly();
+  if (picked === 'web-speech') {
+    if (!WebSpeechToText.isSupported()) { showMessage('This browser has no Web Speech API: type the transcript instead.', 'info'); return; }
+    stt = new WebSpeechToText({ onError: (e) => showMessage(`Speech-to-text: ${e.message}`, e.recoverable ? 'info' : 'error') });
+  }
+  await stt.start(media).catch((error: unknown) => { showMessage(`Speech-to-text: ${(error as Error).message}`); });
 }
 
 $('start').addEventListener('click', () => { void start(); });
