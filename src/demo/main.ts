@@ -1,21 +1,19 @@
 /**
  * The live demo: models load on page open (with progress); the camera and microphone open only when the user
- * presses Start. Video frames → face worker (box + 48×48 crop) → face encoder; microphone → AudioWorklet →
- * voice-activity turns → audio encoder; the text box supplies what was said. Each turn is fused with the
- * conversation so far and shown with its per-modality probabilities and gate weights.
+ * presses Start. The capture and analysis run in a LiveSession (src/session/live.ts): video frames → face
+ * worker → face encoder; microphone → voice-activity turns → audio encoder; the text box (or the picked
+ * speech-to-text adapter) supplies what was said. This file is the page: it renders frames and turns.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../labels.ts';
-import { Recognizer, type ModalityEmbedding } from '../recognizer.ts';
+import { Recognizer } from '../recognizer.ts';
 import { isBackendName } from '../runtime/backend.ts';
 import { AssetError } from '../runtime/assets.ts';
 import { openMedia, MediaAccessError } from '../runtime/media.ts';
-import { startCameraReader, type CameraReader } from '../video/camera.ts';
 import { FaceTracker } from '../video/face-tracker.ts';
-import { startMicrophone } from '../audio/microphone.ts';
-import { TurnSegmenter } from '../audio/vad.ts';
 import type { Probabilities, TurnResult } from '../session/conversation.ts';
-import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
+import { LiveSession, type FrameResult } from '../session/live.ts';
+import { TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -32,15 +30,8 @@ const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tr
 let recognizer: Recognizer | undefined;
 let tracker: FaceTracker | undefined;
 let stream: MediaStream | undefined;
-let camera: CameraReader | undefined;
-let mic: { stop(): Promise<void> } | undefined;
-let segmenter: TurnSegmenter | undefined;
-let micStart = 0;
-/** Face embeddings seen since the last turn, with their time (performance.now()). */
-let recentFaces: { t: number; face: ModalityEmbedding }[] = [];
-let turnQueue = Promise.resolve();
-/** Where transcripts come from: the typed text box (default, on-device) or the picked speech-to-text adapter. */
-let stt: SpeechToText = new TypedTextOnly();
+/** The live session: typed turns only until Start, then camera + microphone (src/session/live.ts). */
+let session: LiveSession | undefined;
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
   const box = $('message');
@@ -79,6 +70,7 @@ async function init(): Promise<void> {
     $('backend-skipped').textContent = skipped.length ? `(${skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ')})` : '';
     tracker = await FaceTracker.create('/vendor/face-api/', '/vendor/tfjs-wasm/');
     $('face-backend').textContent = `face-api on ${tracker.backend}`;
+    session = await openSession(undefined);
     $('progress-box').hidden = true;
     ($('start') as HTMLButtonElement).disabled = false;
     ($('send') as HTMLButtonElement).disabled = false;
@@ -92,17 +84,11 @@ async function init(): Promise<void> {
   }
 }
 
-/** `capturedAt`: when the frame was taken (performance clock), so a face is matched to the turn it was seen in. */
-async function onFrame(frame: VideoFrame | ImageBitmap, capturedAt: number): Promise<void> {
-  if (!tracker || !recognizer) { frame.close(); return; }
-  const seen = await tracker.detect(frame);
-  drawBox(seen.box, seen.width, seen.height);
-  if (!seen.crop) { $('face-now').textContent = 'No face in view'; return; }
-  const [face] = await recognizer.embedFaces([seen.crop]);
-  recentFaces.push({ t: capturedAt, face });
-  if (recentFaces.length > 200) recentFaces.shift();
+function renderFrame(f: FrameResult): void {
+  drawBox(f.observation.box, f.observation.width, f.observation.height);
+  if (!f.face) { $('face-now').textContent = 'No face in view'; return; }
   handle.faces++;
-  bars($('face-now'), Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities);
+  bars($('face-now'), f.face);
 }
 
 function drawBox(box: { x: number; y: number; width: number; height: number } | null, width: number, height: number): void {
@@ -116,42 +102,28 @@ function drawBox(box: { x: number; y: number; width: number; height: number } | 
   ctx.strokeRect(box.x, box.y, box.width, box.height);
 }
 
-/** Mean of the face embeddings seen in [from, to] (ms, performance clock); undefined when no face was seen. */
-function facesBetween(from: number, to: number): { embedding?: Float32Array; ms?: number } {
-  const inTurn = recentFaces.filter((f) => f.t >= from && f.t <= to);
-  recentFaces = recentFaces.filter((f) => f.t > to);
-  if (!inTurn.length) return {};
-  const mean = new Float32Array(inTurn[0].face.embedding.length);
-  for (const f of inTurn) f.face.embedding.forEach((v, i) => { mean[i] += v / inTurn.length; });
-  return { embedding: mean, ms: inTurn.reduce((n, f) => n + f.face.ms, 0) / inTurn.length };
+/** Reads and clears the text box: the typed transcript of the turn being built. */
+function takeTypedText(): string | undefined {
+  const textBox = $('text') as HTMLInputElement;
+  const typed = textBox.value.trim() || undefined;
+  textBox.value = '';
+  return typed;
 }
 
-/** Builds one turn from whatever is present (audio segment, faces in its time span, typed text) and fuses it. */
-function queueTurn(audio: Float32Array | undefined, startMs: number, endMs: number): void {
-  turnQueue = turnQueue.then(async () => {
-    if (!recognizer) return;
-    const textBox = $('text') as HTMLInputElement;
-    // Typed text wins; otherwise a voice turn asks the speech-to-text adapter (typed mode gives none).
-    let transcript = textBox.value.trim() || undefined;
-    textBox.value = '';
-    if (!transcript && audio) {
-      transcript = await stt.transcribe({ pcm16k: audio, startMs, endMs }).catch((error: unknown) => {
-        showMessage(`Speech-to-text: ${(error as Error).message}`, error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error');
-        return undefined;
-      });
-    }
-    const speaker = ($('speaker') as HTMLInputElement).value.trim() || 'Me';
-    const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
-    const face = facesBetween(startMs - 500, endMs + 100);
-    if (!text && !voice && !face.embedding) { showMessage('Nothing to analyse: no speech, no face and no text in this turn.', 'info'); return; }
-    const result = await recognizer.addTurn({
-      speaker, transcript, text: text?.embedding, audio: voice?.embedding, face: face.embedding, startMs, endMs,
-      timings: { textMs: text?.ms, audioMs: voice?.ms, faceMs: face.ms },
-    });
+/** A session reading `media` (or typed turns only), wired to the page. */
+async function openSession(media: MediaStream | undefined, stt?: SpeechToText): Promise<LiveSession> {
+  const s = await LiveSession.start({
+    recognizer: recognizer!, tracker: tracker!, stream: media, stt, forceCaptureFallback: forceCaptureFallback,
+    speaker: () => ($('speaker') as HTMLInputElement).value.trim() || 'Me', takeTypedText,
+  });
+  s.on('frame', renderFrame);
+  s.on('turn', (result) => {
     handle.turns.push(result);
     renderTurn(result);
     window.dispatchEvent(new CustomEvent('emolens:turn', { detail: result }));
-  }).catch((error) => { showMessage(`Turn failed: ${(error as Error).message}`); console.error(error); });
+  });
+  s.on('notice', (n) => { showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text); });
+  return s;
 }
 
 function renderTurn(r: TurnResult): void {
@@ -184,28 +156,16 @@ async function start(): Promise<void> {
   }
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
-  await startSpeechToText(stream);
+  await session?.dispose(); // the typed-only session: its pending turns finish first
+  session = await openSession(stream, speechToText());
   let lastCount = 0, lastTime = performance.now();
-  camera = await startCameraReader(stream, (frame, capturedAt) => onFrame(frame, capturedAt), { forceFallback: forceCaptureFallback });
+  const live = session;
   const fpsTimer = setInterval(() => {
-    if (!camera) { clearInterval(fpsTimer); return; }
+    if (!live.running) { clearInterval(fpsTimer); return; }
     const now = performance.now();
-    $('fps').textContent = `${(((camera.stats.delivered - lastCount) * 1000) / (now - lastTime)).toFixed(1)} fps analysed (${camera.path})`;
-    lastCount = camera.stats.delivered; lastTime = now;
+    $('fps').textContent = `${(((live.framesDelivered - lastCount) * 1000) / (now - lastTime)).toFixed(1)} fps analysed (${live.capturePath})`;
+    lastCount = live.framesDelivered; lastTime = now;
   }, 2000);
-  if (stream.getAudioTracks().length) {
-    const turns = (segmenter = new TurnSegmenter());
-    micStart = performance.now();
-    let silentSince = performance.now();
-    mic = await startMicrophone(stream, (chunk) => {
-      for (const turn of turns.push(chunk)) queueTurn(turn.pcm, micStart + turn.startSample / 16, micStart + turn.endSample / 16);
-      let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
-      if (peak > 0.01) silentSince = performance.now();
-      else if (performance.now() - silentSince > 8000) { showMessage('The microphone has been silent for 8 s: check that it is not muted.', 'info'); silentSince = performance.now(); }
-    });
-  } else {
-    showMessage('No microphone: turns come from the text box and the camera only.', 'info');
-  }
   handle.running = true;
   $('live-indicator').hidden = false;
   ($('stop') as HTMLButtonElement).disabled = false;
@@ -214,37 +174,30 @@ async function start(): Promise<void> {
 async function stop(): Promise<void> {
   // Tracks first: the camera light and the browser's recording indicator go off at once.
   stream?.getTracks().forEach((t) => t.stop());
-  stt.stop();
-  await camera?.stop(); camera = undefined;
-  await mic?.stop(); mic = undefined;
-  // A turn still being spoken when Stop is pressed is analysed, not dropped.
-  for (const turn of segmenter?.flush() ?? []) queueTurn(turn.pcm, micStart + turn.startSample / 16, micStart + turn.endSample / 16);
-  segmenter = undefined;
+  const ending = session;
   handle.running = false;
   $('live-indicator').hidden = true;
   ($('stop') as HTMLButtonElement).disabled = true;
+  if (!ending?.running) return;
+  // Back to typed turns; the ending session analyses a turn still being spoken, then releases its adapter.
+  session = await openSession(undefined);
+  await ending.dispose();
   ($('start') as HTMLButtonElement).disabled = false;
 }
 
 /** The adapter the picker names; Web Speech only where the browser has it (it sends audio to the vendor's service). */
-async function startSpeechToText(media: MediaStream): Promise<void> {
-  const picked = ($('stt') as HTMLSelectElement).value;
-  await stt.dispose();
-  stt = new TypedTextOnly();
-  if (picked === 'web-speech') {
-    if (!WebSpeechToText.isSupported()) { showMessage('This browser has no Web Speech API: type the transcript instead.', 'info'); return; }
-    stt = new WebSpeechToText({ onError: (e) => showMessage(`Speech-to-text: ${e.message}`, e.recoverable ? 'info' : 'error') });
-  }
-  await stt.start(media).catch((error: unknown) => { showMessage(`Speech-to-text: ${(error as Error).message}`); });
+function speechToText(): SpeechToText {
+  if (($('stt') as HTMLSelectElement).value !== 'web-speech') return new TypedTextOnly();
+  if (!WebSpeechToText.isSupported()) { showMessage('This browser has no Web Speech API: type the transcript instead.', 'info'); return new TypedTextOnly(); }
+  return new WebSpeechToText({ onError: (e) => showMessage(`Speech-to-text: ${e.message}`, e.recoverable ? 'info' : 'error') });
 }
 
 $('start').addEventListener('click', () => { void start(); });
 $('stop').addEventListener('click', () => { void stop(); });
 $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const now = performance.now();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }
-  queueTurn(undefined, now - 3000, now);
+  session?.addTypedTurn();
 });
 window.addEventListener('pagehide', () => { void stop(); });
 void init();

@@ -1,0 +1,178 @@
+/**
+ * A live session over one MediaStream: video frames → face worker (box + 48×48 crop) → face encoder, emitted per
+ * frame; microphone → AudioWorklet → voice-activity turns → audio encoder (+ a transcript from the speech-to-text
+ * adapter or the caller's typed text) + the faces seen during the turn → fused with the conversation so far,
+ * emitted per turn. The demo page and (later) the widget and library drive it; it owns no DOM.
+ *
+ * Turns are processed one at a time, in order, so the conversation context stays causal. Every VideoFrame is
+ * closed by the camera reader; `stop()` analyses a turn still being spoken instead of dropping it.
+ */
+import { LABELS } from '../labels.ts';
+import type { ModalityEmbedding, Recognizer } from '../recognizer.ts';
+import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
+import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
+import { startMicrophone } from '../audio/microphone.ts';
+import { TurnSegmenter } from '../audio/vad.ts';
+import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
+import type { Probabilities, TurnResult } from './conversation.ts';
+
+export interface FrameResult {
+  /** performance.now() when the frame was taken. */
+  capturedAt: number;
+  observation: FaceObservation;
+  /** The face's expression probabilities, when a face was found. */
+  face?: Probabilities;
+}
+
+export interface Notice { kind: 'info' | 'error'; text: string }
+
+export interface LiveSessionOptions {
+  recognizer: Recognizer;
+  tracker: FaceTracker;
+  /** The camera/microphone stream; none = typed turns only (e.g. before the user presses Start). */
+  stream?: MediaStream;
+  /** Who is speaking now (read at each turn). Default 'Me'. */
+  speaker?: () => string;
+  /** Typed text for the turn being built, if any (read and cleared by the caller's function). */
+  takeTypedText?: () => string | undefined;
+  /** Transcript source for voice turns without typed text. Default: none (typed text only). */
+  stt?: SpeechToText;
+  /** Use the <video> + requestVideoFrameCallback path instead of WebCodecs. */
+  forceCaptureFallback?: boolean;
+  /** Seconds of microphone silence before a notice. Default 8. */
+  silenceNoticeS?: number;
+}
+
+interface Listeners { frame: ((f: FrameResult) => void)[]; turn: ((t: TurnResult) => void)[]; notice: ((n: Notice) => void)[] }
+
+export class LiveSession {
+  private camera?: CameraReader;
+  private mic?: { stop(): Promise<void> };
+  private segmenter?: TurnSegmenter;
+  private micStart = 0;
+  /** Face embeddings seen since the last turn, with their time (performance.now()). */
+  private recentFaces: { t: number; face: ModalityEmbedding }[] = [];
+  private queue = Promise.resolve();
+  private readonly listeners: Listeners = { frame: [], turn: [], notice: [] };
+  private readonly stt: SpeechToText;
+  running = false;
+  /** Frames whose face was embedded (the face path is alive). */
+  facesSeen = 0;
+
+  private constructor(private readonly o: LiveSessionOptions) {
+    this.stt = o.stt ?? new TypedTextOnly();
+  }
+
+  on<K extends keyof Listeners>(event: K, listener: Listeners[K][number]): void {
+    (this.listeners[event] as Listeners[K][number][]).push(listener);
+  }
+
+  private emit<K extends keyof Listeners>(event: K, value: Parameters<Listeners[K][number]>[0]): void {
+    for (const l of this.listeners[event]) (l as (v: typeof value) => void)(value);
+  }
+
+  /** Starts reading the stream's video and audio tracks (whichever it has). */
+  static async start(options: LiveSessionOptions): Promise<LiveSession> {
+    const session = new LiveSession(options);
+    await session.begin();
+    return session;
+  }
+
+  get capturePath(): string | undefined { return this.camera?.path; }
+  get framesDelivered(): number { return this.camera?.stats.delivered ?? 0; }
+
+  private async begin(): Promise<void> {
+    const { stream } = this.o;
+    if (!stream) return;
+    await this.stt.start(stream).catch((error: unknown) => this.emit('notice', { kind: 'error', text: `Speech-to-text: ${(error as Error).message}` }));
+    if (stream.getVideoTracks().length) {
+      this.camera = await startCameraReader(stream, (frame, capturedAt) => this.onFrame(frame, capturedAt), { forceFallback: this.o.forceCaptureFallback });
+    }
+    if (stream.getAudioTracks().length) {
+      const turns = (this.segmenter = new TurnSegmenter());
+      this.micStart = performance.now();
+      let silentSince = performance.now();
+      const silenceMs = (this.o.silenceNoticeS ?? 8) * 1000;
+      this.mic = await startMicrophone(stream, (chunk) => {
+        for (const turn of turns.push(chunk)) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+        let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
+        if (peak > 0.01) silentSince = performance.now();
+        else if (performance.now() - silentSince > silenceMs) {
+          this.emit('notice', { kind: 'info', text: `The microphone has been silent for ${silenceMs / 1000} s: check that it is not muted.` });
+          silentSince = performance.now();
+        }
+      });
+    } else {
+      this.emit('notice', { kind: 'info', text: 'No microphone: turns come from the text box and the camera only.' });
+    }
+    this.running = true;
+  }
+
+  /** `capturedAt`: when the frame was taken (performance clock), so a face is matched to the turn it was seen in. */
+  private async onFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
+    const observation = await this.o.tracker.detect(frame);
+    if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
+    const [face] = await this.o.recognizer.embedFaces([observation.crop]);
+    this.recentFaces.push({ t: capturedAt, face });
+    if (this.recentFaces.length > 200) this.recentFaces.shift();
+    this.facesSeen++;
+    this.emit('frame', { capturedAt, observation, face: Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities });
+  }
+
+  /** Mean of the face embeddings seen in [from, to] (ms, performance clock); undefined when no face was seen. */
+  private facesBetween(from: number, to: number): { embedding?: Float32Array; ms?: number } {
+    const inTurn = this.recentFaces.filter((f) => f.t >= from && f.t <= to);
+    this.recentFaces = this.recentFaces.filter((f) => f.t > to);
+    if (!inTurn.length) return {};
+    const mean = new Float32Array(inTurn[0].face.embedding.length);
+    for (const f of inTurn) f.face.embedding.forEach((v, i) => { mean[i] += v / inTurn.length; });
+    return { embedding: mean, ms: inTurn.reduce((n, f) => n + f.face.ms, 0) / inTurn.length };
+  }
+
+  /** A turn from typed text only (no audio), e.g. the text box's submit; it takes the faces of the last `spanMs`. */
+  addTypedTurn(spanMs = 3000): void {
+    const now = performance.now();
+    this.queueTurn(undefined, now - spanMs, now);
+  }
+
+  /** Builds one turn from whatever is present (audio segment, faces in its time span, text) and fuses it. */
+  private queueTurn(audio: Float32Array | undefined, startMs: number, endMs: number): void {
+    const { recognizer } = this.o;
+    this.queue = this.queue.then(async () => {
+      // Typed text wins; otherwise a voice turn asks the speech-to-text adapter (typed mode gives none).
+      let transcript = this.o.takeTypedText?.();
+      if (!transcript && audio) {
+        transcript = await this.stt.transcribe({ pcm16k: audio, startMs, endMs }).catch((error: unknown) => {
+          this.emit('notice', { kind: error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error', text: `Speech-to-text: ${(error as Error).message}` });
+          return undefined;
+        });
+      }
+      const speaker = this.o.speaker?.() || 'Me';
+      const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
+      const face = this.facesBetween(startMs - 500, endMs + 100);
+      if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
+      const result = await recognizer.addTurn({
+        speaker, transcript, text: text?.embedding, audio: voice?.embedding, face: face.embedding, startMs, endMs,
+        timings: { textMs: text?.ms, audioMs: voice?.ms, faceMs: face.ms },
+      });
+      this.emit('turn', result);
+    }).catch((error: unknown) => { this.emit('notice', { kind: 'error', text: `Turn failed: ${(error as Error).message}` }); });
+  }
+
+  /** Stops reading (the caller stops the tracks first so the camera light goes off at once); pending turns finish. */
+  async stop(): Promise<void> {
+    this.stt.stop();
+    await this.camera?.stop(); this.camera = undefined;
+    await this.mic?.stop(); this.mic = undefined;
+    // A turn still being spoken when Stop is pressed is analysed, not dropped.
+    for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+    this.segmenter = undefined;
+    this.running = false;
+    await this.queue;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.stt.dispose();
+  }
+}
