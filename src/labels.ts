@@ -6,6 +6,10 @@ export const LABELS = ['neutral', 'joy', 'sadness', 'anger', 'fear', 'disgust', 
 export type Label = (typeof LABELS)[number];
 export const NUM_LABELS = LABELS.length;
 
+/** The three inputs, in the order every model and tensor uses. */
+export const MODALITIES = ['text', 'audio', 'face'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
 /** Dataset spellings (lower-cased) mapped onto the seven labels. DESIGN §4. */
 const SYNONYMS: Record<string, Label> = {
   neutral: 'neutral', calm: 'neutral', none: 'neutral', 'no emotion': 'neutral',

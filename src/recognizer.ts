@@ -15,7 +15,8 @@ import { FaceEncoder } from './video/face-encoder.ts';
 import { loadFusionParams, disposeParams } from './fusion/weights.ts';
 import { fusionForward, type FusionConfig, type FusionParams } from './fusion/model.ts';
 import { makeFusionInput, disposeFusionInput, type TurnFeatures } from './fusion/batch.ts';
-import { Conversation, type TurnEmbeddings, type TurnResult } from './session/conversation.ts';
+import { Conversation } from './session/conversation.ts';
+import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnResult } from './session/results.ts';
 
 export interface RecognizerOptions {
   /** URL folder holding manifest.json and the model folders. Default `/models/`. */
@@ -31,9 +32,9 @@ export interface RecognizerOptions {
 
 export const DEFAULT_RECOGNIZER_OPTIONS: RecognizerOptions = { modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder' };
 
-export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number }
+export type { ModalityEmbedding, TurnEngine };
 
-export class Recognizer {
+export class Recognizer implements TurnEngine {
   readonly conversation: Conversation;
 
   private constructor(

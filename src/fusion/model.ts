@@ -23,10 +23,9 @@
  *          students), valence/arousal in [-1, 1].
  */
 import * as tf from '@tensorflow/tfjs';
-import { LABELS, NUM_LABELS, VALENCE_AROUSAL } from '../labels.ts';
+import { LABELS, MODALITIES, NUM_LABELS, VALENCE_AROUSAL, type Modality } from '../labels.ts';
 
-export const MODALITIES = ['text', 'audio', 'face'] as const;
-export type Modality = (typeof MODALITIES)[number];
+export { MODALITIES, type Modality };
 
 /** How the router sparsifies expert weights per token. */
 export type RouterKind = 'dense' | 'topk' | 'noisy-topk' | 'summer';

@@ -7,14 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, isBackendName, type BackendChoice, type BackendName } from './backend-names.ts';
 
-export interface BackendChoice {
-  backend: BackendName;
-  /** Backends tried before the one that runs, each with why it was passed over. */
-  skipped: { backend: BackendName; reason: string }[];
-}
+export { BACKENDS, isBackendName, type BackendChoice, type BackendName };
 
 export interface BackendOptions {
   /** Run exactly this backend; an error names why if it cannot start. Default: try the order. */
@@ -32,9 +27,6 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-export function isBackendName(name: string | null | undefined): name is BackendName {
-  return !!name && (BACKENDS as readonly string[]).includes(name);
-}
 
 /** Why `backend` cannot run here, or null if it can (tfjs is then switched to it). */
 async function tryBackend(backend: BackendName, wasmPaths: string): Promise<string | null> {

@@ -3,41 +3,12 @@
  * is fused with the past turns only (the dialogue context is causal), within a window of the fusion's maxTurns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LABELS, type Label } from '../labels.ts';
+import { LABELS } from '../labels.ts';
 import { disposeFusionInput, makeFusionInput, type TurnFeatures } from '../fusion/batch.ts';
-import { fusionForward, MODALITIES, type FusionConfig, type FusionParams, type Modality } from '../fusion/model.ts';
+import { fusionForward, MODALITIES, type FusionConfig, type FusionParams } from '../fusion/model.ts';
+import type { Probabilities, TurnEmbeddings, TurnResult } from './results.ts';
 
-export type Probabilities = Record<Label, number>;
-
-export interface TurnResult {
-  /** 0-based index of the turn in the conversation. */
-  index: number;
-  speaker: string;
-  transcript?: string;
-  label: Label;
-  confidence: number;
-  probabilities: Probabilities;
-  valence: number;
-  arousal: number;
-  /** Per-modality probabilities (from the fusion's modality heads), for the modalities present. */
-  modalities: Partial<Record<Modality, Probabilities>>;
-  /** Modality gate weights (0 for modalities absent from the turn). */
-  gate: Record<Modality, number>;
-  startMs: number;
-  endMs: number;
-  timings: { fusionMs: number } & Partial<Record<'textMs' | 'audioMs' | 'faceMs', number>>;
-}
-
-export interface TurnEmbeddings {
-  speaker: string;
-  transcript?: string;
-  text?: Float32Array;
-  audio?: Float32Array;
-  face?: Float32Array;
-  startMs: number;
-  endMs: number;
-  timings?: Partial<Record<'textMs' | 'audioMs' | 'faceMs', number>>;
-}
+export type { Probabilities, TurnResult, TurnEmbeddings };
 
 export function toProbabilities(values: ArrayLike<number>): Probabilities {
   return Object.fromEntries(LABELS.map((l, i) => [l, values[i]])) as Probabilities;

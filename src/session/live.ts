@@ -8,13 +8,13 @@
  * closed by the camera reader; `stop()` analyses a turn still being spoken instead of dropping it.
  */
 import { LABELS } from '../labels.ts';
-import type { ModalityEmbedding, Recognizer } from '../recognizer.ts';
+import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
 import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
 import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
 import { startMicrophone } from '../audio/microphone.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
-import type { Probabilities, TurnResult } from './conversation.ts';
+import type { Probabilities, TurnResult } from './results.ts';
 
 export interface FrameResult {
   /** performance.now() when the frame was taken. */
@@ -27,7 +27,8 @@ export interface FrameResult {
 export interface Notice { kind: 'info' | 'error'; text: string }
 
 export interface LiveSessionOptions {
-  recognizer: Recognizer;
+  /** The models: a Recognizer in this thread or a RemoteRecognizer in a Worker. */
+  recognizer: TurnEngine;
   tracker: FaceTracker;
   /** The camera/microphone stream; none = typed turns only (e.g. before the user presses Start). */
   stream?: MediaStream;

@@ -31,11 +31,9 @@ export function formatUtterance(speaker: string | undefined, text: string): stri
   return s ? `${s}: ${t}` : t;
 }
 
-/** A turn said before the one being classified (same dialogue). */
-export interface PastTurn {
-  speaker?: string;
-  text: string;
-}
+import type { PastTurn } from '../session/results.ts';
+
+export type { PastTurn };
 
 /** How many previous turns the text encoder reads (most recent first). */
 export const CONTEXT_TURNS = 2;

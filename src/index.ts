@@ -1,0 +1,310 @@
+/**
+ * EmoLens, the library: `createRecognizer()` loads the models (in a module Worker by default) and answers
+ *   analyzeText / analyzeAudio / analyzeTurn  → a fused turn result, with the conversation so far as context;
+ *   analyzeFrame                               → the face's expression in one image;
+ *   startSession(stream)                       → per-frame and per-turn results from a camera/microphone stream.
+ * Results are expression estimates, not claims about what someone feels.
+ */
+import { DEFAULT_CONFIG, mergeConfig, type EmoLensConfig, type EmoLensOptions } from './config.ts';
+import { LABELS, type Label } from './labels.ts';
+import type { Modality } from './labels.ts';
+import type { BackendChoice } from './runtime/backend-names.ts';
+import type { TurnEngine } from './session/results.ts';
+import { RemoteRecognizer } from './runtime/remote-recognizer.ts';
+import { resampleTo16k } from './audio/features.ts';
+import { FaceTracker } from './video/face-tracker.ts';
+import type { FaceBox } from './video/face-crop.ts';
+import { LiveSession, type Notice } from './session/live.ts';
+import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
+import type { Probabilities, TurnResult } from './session/results.ts';
+import type { SpeechToText } from './stt/speech-to-text.ts';
+
+export { DEFAULT_CONFIG, mergeConfig, LABELS };
+export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SpeechToText, FaceBox };
+export { AssetError } from './runtime/assets.ts';
+export { MediaAccessError, openMedia } from './runtime/media.ts';
+export { TypedTextOnly, SpeechToTextError } from './stt/speech-to-text.ts';
+export { WebSpeechToText } from './stt/web-speech.ts';
+export { TransformersSpeechToText } from './stt/transformers.ts';
+
+/** One fused turn. `probabilities`, `label` and `confidence` are smoothed when `smoothing` > 0; `raw` never is. */
+export interface EmotionResult extends TurnResult {
+  raw: Probabilities;
+  /** Wall-clock time the result was made (Date.now()). */
+  timestamp: number;
+}
+
+/** The face in one image or video frame. `face` false: no face was found (box null, no probabilities). */
+export interface FrameEmotion {
+  face: boolean;
+  box: FaceBox | null;
+  label?: Label;
+  confidence?: number;
+  probabilities?: Probabilities;
+  raw?: Probabilities;
+  /** Width and height of the analysed image. */
+  width: number;
+  height: number;
+  timestamp: number;
+  timings: { detectMs: number; faceMs?: number };
+}
+
+/** Anything analyzeFrame reads: it is copied, never closed or changed (the caller still owns it). */
+export type FrameSource = VideoFrame | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLVideoElement | HTMLImageElement | ImageData;
+
+/** Audio for analyzeAudio: a decoded AudioBuffer, or PCM with its rate (mono, or channels averaged first). */
+export type AudioInput = AudioBuffer | { pcm: Float32Array | Float32Array[]; sampleRate: number };
+
+export interface TurnInput {
+  text?: string;
+  audio?: AudioInput;
+  /** Frames seen during the turn; their face embeddings are averaged. */
+  frames?: FrameSource[];
+  speaker?: string;
+}
+
+type Engine = TurnEngine & { backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void };
+
+/** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
+async function localEngine(config: EmoLensConfig): Promise<Engine> {
+  const [{ Recognizer }, tf] = await Promise.all([import('./recognizer.ts'), import('@tensorflow/tfjs')]);
+  const r = await Recognizer.create({ modelsBaseUrl: config.modelsBaseUrl, vendorBaseUrl: config.vendorBaseUrl, backend: config.backend, textModel: config.textModel, onProgress: config.onProgress });
+  return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
+}
+
+function mono(audio: AudioInput): { pcm: Float32Array; sampleRate: number } {
+  const channels = 'getChannelData' in audio ? Array.from({ length: audio.numberOfChannels }, (_, c) => audio.getChannelData(c)) : Array.isArray(audio.pcm) ? audio.pcm : [audio.pcm];
+  if (!channels.length || !channels[0].length) throw new RangeError('The audio is empty');
+  const out = new Float32Array(channels[0].length);
+  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] += ch[i] / channels.length;
+  return { pcm: out, sampleRate: audio.sampleRate };
+}
+
+export class EmoLensRecognizer {
+  private readonly turnSmoother: ProbabilitySmoother;
+  private readonly faceSmoother: ProbabilitySmoother;
+  private tracker?: Promise<FaceTracker>;
+  private readonly sessions = new Set<EmoLensSession>();
+  private disposed = false;
+
+  private constructor(private config: EmoLensConfig, private readonly engine: Engine) {
+    this.turnSmoother = new ProbabilitySmoother(config.smoothing);
+    this.faceSmoother = new ProbabilitySmoother(config.smoothing);
+  }
+
+  /** Loads every model (checked against the manifest) and warms them up. Prefer `createRecognizer()`. */
+  static async create(options: EmoLensOptions = {}): Promise<EmoLensRecognizer> {
+    const config = mergeConfig(DEFAULT_CONFIG, options);
+    const engine = config.worker
+      ? await RemoteRecognizer.create({ modelsBaseUrl: config.modelsBaseUrl, vendorBaseUrl: config.vendorBaseUrl, backend: config.backend, textModel: config.textModel }, config.onProgress)
+      : await localEngine(config);
+    return new EmoLensRecognizer(config, engine);
+  }
+
+  /** The tfjs backend the models run on, and why faster ones were skipped. */
+  get backend(): BackendChoice { return this.engine.backend; }
+  /** The merged configuration (a copy). */
+  get options(): EmoLensConfig { return { ...this.config, modalities: { ...this.config.modalities } }; }
+
+  /** Changes options that take effect at once: smoothing, speaker, modalities. */
+  setOptions(options: Pick<EmoLensOptions, 'smoothing' | 'speaker' | 'modalities'>): void {
+    const { modelsBaseUrl, vendorBaseUrl, backend, textModel, worker } = this.config;
+    this.config = { ...mergeConfig(this.config, options), modelsBaseUrl, vendorBaseUrl, backend, textModel, worker };
+    this.turnSmoother.setFactor(this.config.smoothing); this.faceSmoother.setFactor(this.config.smoothing);
+  }
+
+  private alive(): void { if (this.disposed) throw new Error('This recognizer was disposed'); }
+  private enabled(m: Modality): void { if (!this.config.modalities[m]) throw new Error(`The ${m} modality is disabled in this recognizer's options`); }
+
+  /** Text of one turn → fused result (context: this conversation's earlier transcripts). */
+  analyzeText(text: string, options: { speaker?: string } = {}): Promise<EmotionResult> {
+    return this.analyzeTurn({ text, speaker: options.speaker });
+  }
+
+  /** Speech of one turn (any rate; resampled to 16 kHz) → fused result; `transcript` adds the words. */
+  analyzeAudio(audio: AudioInput, options: { speaker?: string; transcript?: string } = {}): Promise<EmotionResult> {
+    return this.analyzeTurn({ audio, text: options.transcript, speaker: options.speaker });
+  }
+
+  /** One turn from whatever it has (text, audio, frames) → the fused result, added to the conversation. */
+  async analyzeTurn(input: TurnInput): Promise<EmotionResult> {
+    this.alive();
+    const text = input.text?.trim() ? input.text : undefined;
+    if (input.text !== undefined && !text && !input.audio && !input.frames?.length) throw new Error('Empty text: give what was said, or audio or frames');
+    if (text) this.enabled('text');
+    if (input.audio) this.enabled('audio');
+    if (input.frames?.length) this.enabled('face');
+    if (!text && !input.audio && !input.frames?.length) throw new Error('A turn needs text, audio or frames');
+    const speaker = input.speaker ?? this.config.speaker;
+    const endMs = performance.now();
+    let pcm16k: Float32Array | undefined;
+    if (input.audio) {
+      const { pcm, sampleRate } = mono(input.audio);
+      pcm16k = resampleTo16k(pcm, sampleRate);
+      let peak = 0; for (const v of pcm16k) peak = Math.max(peak, Math.abs(v));
+      if (peak < 1e-3) throw new RangeError('The audio is silent (peak below -60 dBFS): nothing to analyse');
+    }
+    const crops = await Promise.all((input.frames ?? []).map((f) => this.detect(f)));
+    const found = crops.filter((c) => c.crop).map((c) => c.crop!);
+    const [textEmb, audioEmb, faceEmbs] = await Promise.all([
+      text ? this.engine.embedText(text, { speaker }) : undefined,
+      pcm16k ? this.engine.embedAudio(pcm16k) : undefined,
+      found.length ? this.engine.embedFaces(found) : undefined,
+    ]);
+    let face: Float32Array | undefined;
+    if (faceEmbs?.length) {
+      face = new Float32Array(faceEmbs[0].embedding.length);
+      for (const f of faceEmbs) f.embedding.forEach((v, i) => { face![i] += v / faceEmbs.length; });
+    }
+    if (!textEmb && !audioEmb && !face) throw new Error('No face was found in the frames, and the turn has no text or audio');
+    const durationMs = pcm16k ? (pcm16k.length / 16) : 0;
+    const result = await this.engine.addTurn({
+      speaker, transcript: text, text: textEmb?.embedding, audio: audioEmb?.embedding, face, startMs: endMs - durationMs, endMs,
+      timings: { textMs: textEmb?.ms, audioMs: audioEmb?.ms, faceMs: faceEmbs?.[0]?.ms },
+    });
+    return this.smoothTurn(result);
+  }
+
+  private smoothTurn(result: TurnResult): EmotionResult {
+    const probabilities = this.turnSmoother.next(result.probabilities);
+    return { ...result, ...argmax(probabilities), probabilities, raw: result.probabilities, timestamp: Date.now() };
+  }
+
+  private faceTracker(): Promise<FaceTracker> {
+    this.tracker ??= FaceTracker.create(`${this.config.vendorBaseUrl}face-api/`, `${this.config.vendorBaseUrl}tfjs-wasm/`);
+    return this.tracker;
+  }
+
+  private async detect(source: FrameSource): Promise<{ crop: Float32Array | null; box: FaceBox | null; width: number; height: number; ms: number }> {
+    // A copy, so the caller's frame or bitmap is never closed or transferred away.
+    const bitmap = await createImageBitmap(source as ImageBitmapSource);
+    const observation = await (await this.faceTracker()).detect(bitmap);
+    return observation;
+  }
+
+  /** The face in one image: box, expression probabilities (smoothed over calls when smoothing > 0). */
+  async analyzeFrame(source: FrameSource): Promise<FrameEmotion> {
+    this.alive(); this.enabled('face');
+    const observation = await this.detect(source);
+    const base = { box: observation.box, width: observation.width, height: observation.height, timestamp: Date.now() };
+    if (!observation.crop) return { ...base, face: false, timings: { detectMs: observation.ms } };
+    const [embedding] = await this.engine.embedFaces([observation.crop]);
+    const raw = Object.fromEntries(LABELS.map((l, i) => [l, embedding.probs[i]])) as Probabilities;
+    const probabilities = this.faceSmoother.next(raw);
+    return { ...base, face: true, ...argmax(probabilities), probabilities, raw, timings: { detectMs: observation.ms, faceMs: embedding.ms } };
+  }
+
+  /**
+   * Reads a camera/microphone stream (tracks of disabled modalities are ignored): a `frame` event per analysed
+   * video frame, a `turn` event per spoken turn (voice activity), `notice` for silence and other conditions.
+   * The caller owns the stream and stops its tracks.
+   */
+  async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
+    this.alive();
+    const m = this.config.modalities;
+    const tracks = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || m.text));
+    const session = new EmoLensSession(this, options);
+    await session.begin(new MediaStream(tracks), m.text ? options.stt : undefined, m.face ? await this.faceTracker() : undefined);
+    this.sessions.add(session);
+    session.onStopped = () => this.sessions.delete(session);
+    return session;
+  }
+
+  /** @internal used by EmoLensSession */
+  get sessionParts(): { engine: TurnEngine; config: EmoLensConfig; smoothTurn: (r: TurnResult) => EmotionResult; smoothFace: (p: Probabilities) => Probabilities } {
+    return { engine: this.engine, config: this.config, smoothTurn: (r) => this.smoothTurn(r), smoothFace: (p) => this.faceSmoother.next(p) };
+  }
+
+  /** Starts a new conversation: no context from earlier turns, smoothing restarted. */
+  async reset(): Promise<void> {
+    this.alive();
+    await this.engine.reset();
+    this.turnSmoother.reset(); this.faceSmoother.reset();
+  }
+
+  /** tfjs tensors alive in the engine (for leak checks: it stays flat across frames and turns). */
+  async tensors(): Promise<number> { return this.engine.tensors(); }
+
+  /** Stops every session, frees every model and ends the workers. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all([...this.sessions].map((s) => s.stop()));
+    (await this.tracker?.catch(() => undefined))?.dispose();
+    this.engine.dispose();
+  }
+}
+
+export interface SessionOptions {
+  /** Transcripts for voice turns. Default: none (typed turns only, via addTypedTurn). */
+  stt?: SpeechToText;
+  /** Who is speaking now, read at each turn. Default: the recognizer's `speaker` option. */
+  speaker?: () => string;
+  /** Seconds of silence before a notice. Default 8. */
+  silenceNoticeS?: number;
+}
+
+type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice };
+
+/** A running stream analysis; create it with `recognizer.startSession(stream)`. */
+export class EmoLensSession {
+  private live?: LiveSession;
+  private typed?: string;
+  private readonly listeners: { [K in keyof SessionEvents]: ((v: SessionEvents[K]) => void)[] } = { frame: [], turn: [], notice: [] };
+  /** @internal */
+  onStopped?: () => void;
+
+  /** @internal */
+  constructor(private readonly owner: EmoLensRecognizer, private readonly options: SessionOptions) {}
+
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    this.listeners[event].push(listener);
+    return () => { this.listeners[event] = this.listeners[event].filter((l) => l !== listener) as never; };
+  }
+
+  private emit<K extends keyof SessionEvents>(event: K, value: SessionEvents[K]): void {
+    for (const l of this.listeners[event]) l(value);
+  }
+
+  /** @internal */
+  async begin(stream: MediaStream, stt: SpeechToText | undefined, tracker: FaceTracker | undefined): Promise<void> {
+    const { engine, config, smoothTurn, smoothFace } = this.owner.sessionParts;
+    this.live = await LiveSession.start({
+      recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS,
+      speaker: () => this.options.speaker?.() || config.speaker,
+      takeTypedText: () => { const t = this.typed; this.typed = undefined; return t; },
+    });
+    this.live.on('turn', (r) => this.emit('turn', smoothTurn(r)));
+    this.live.on('notice', (n) => this.emit('notice', n));
+    this.live.on('frame', (f) => {
+      const { observation: o } = f;
+      const base = { box: o.box, width: o.width, height: o.height, timestamp: Date.now() };
+      if (!f.face) { this.emit('frame', { ...base, face: false, timings: { detectMs: o.ms } }); return; }
+      const probabilities = smoothFace(f.face);
+      this.emit('frame', { ...base, face: true, ...argmax(probabilities), probabilities, raw: f.face, timings: { detectMs: o.ms } });
+    });
+  }
+
+  /** Which capture path the camera uses ('webcodecs' or 'video-element'), if it reads video. */
+  get capturePath(): string | undefined { return this.live?.capturePath; }
+
+  /** A turn from typed text (and the faces of the last few seconds), now. */
+  addTypedTurn(text: string): void {
+    if (!text.trim()) throw new Error('Empty text: type what was said');
+    this.typed = text.trim();
+    this.live?.addTypedTurn();
+  }
+
+  /** Stops reading the stream; a turn still being spoken is analysed first. The caller stops the tracks. */
+  async stop(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    await live?.dispose();
+    this.onStopped?.();
+  }
+}
+
+/** Loads the models and returns a recognizer. Every option is optional; see EmoLensConfig for the defaults. */
+export function createRecognizer(options: EmoLensOptions = {}): Promise<EmoLensRecognizer> {
+  return EmoLensRecognizer.create(options);
+}

@@ -1,0 +1,58 @@
+/**
+ * The shapes EmoLens hands out and takes in per turn (no model code here, so the library's types and the page's
+ * thread need neither tfjs nor Transformers.js).
+ */
+import type { Label, Modality } from '../labels.ts';
+
+export type Probabilities = Record<Label, number>;
+
+/** One fused turn. */
+export interface TurnResult {
+  /** 0-based index of the turn in the conversation. */
+  index: number;
+  speaker: string;
+  transcript?: string;
+  label: Label;
+  confidence: number;
+  probabilities: Probabilities;
+  /** Valence and arousal in [-1, 1] from the fusion's regression head. */
+  valence: number;
+  arousal: number;
+  /** Per-modality probabilities (from the fusion's modality heads), for the modalities present. */
+  modalities: Partial<Record<Modality, Probabilities>>;
+  /** Modality gate weights (0 for modalities absent from the turn). */
+  gate: Record<Modality, number>;
+  /** Start and end of the turn, ms on the page's performance clock. */
+  startMs: number;
+  endMs: number;
+  timings: { fusionMs: number } & Partial<Record<'textMs' | 'audioMs' | 'faceMs', number>>;
+}
+
+/** A turn's inputs as encoder embeddings (absent modalities left out). */
+export interface TurnEmbeddings {
+  speaker: string;
+  transcript?: string;
+  text?: Float32Array;
+  audio?: Float32Array;
+  face?: Float32Array;
+  startMs: number;
+  endMs: number;
+  timings?: Partial<Record<'textMs' | 'audioMs' | 'faceMs', number>>;
+}
+
+/** A turn said before the one being classified (same dialogue). */
+export interface PastTurn {
+  speaker?: string;
+  text: string;
+}
+
+/** One encoder's output: the embedding the fusion reads, the encoder's own probabilities, and its time. */
+export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number }
+
+/** What a live session needs from a recognizer: Recognizer in this thread, or RemoteRecognizer in a Worker. */
+export interface TurnEngine {
+  embedText(text: string, options?: { speaker?: string; context?: readonly PastTurn[] }): Promise<ModalityEmbedding>;
+  embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding>;
+  embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]>;
+  addTurn(turn: TurnEmbeddings): Promise<TurnResult>;
+}
