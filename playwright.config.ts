@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 export const FIXTURES = resolve('e2e/.fixtures');
 export const FAKE_VIDEO = resolve(FIXTURES, 'face.y4m');
 export const FAKE_AUDIO = resolve(FIXTURES, 'speech.wav');
+/** A recording for file mode: the same face and speech muxed into a WebM (VP8 + Opus). */
+export const RECORDING = resolve(FIXTURES, 'recording.webm');
 
 // Debian's chromium (npx playwright install cannot download browsers here); Playwright's own browser elsewhere.
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);

@@ -5,6 +5,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { nodeFusion } from './node-fusion.ts';
+import { RECORDING } from '../playwright.config.ts';
 
 const LABELS = ['neutral', 'joy', 'sadness', 'anger', 'fear', 'disgust', 'surprise'];
 
@@ -54,6 +55,12 @@ for (const backend of ['webgpu', 'wasm']) {
     expect(turns[1].gate.text, 'the second voice turn has no text: its gate weight is 0').toBe(0);
     await expect(page.locator('#turns .turn')).toHaveCount(turns.length, { timeout: 5_000 }).catch(() => {});
     expect(await page.locator('#turns .turn').count()).toBeGreaterThanOrEqual(2);
+    // The charts: one valence/arousal dot and one timeline column per turn.
+    const shown = await page.evaluate(() => (window as any).emolensDemo.turns.length as number);
+    await expect(page.locator('#va-plot .turn-dot')).toHaveCount(shown);
+    await expect(page.locator('#timeline .turn-column')).toHaveCount(shown);
+    await expect(page.locator('#fused-now')).not.toHaveText('—');
+    if (backend === 'wasm') await page.screenshot({ path: 'docs/screenshots/demo-live.png', fullPage: true });
 
     // Per-frame work must not leak tensors: the count is the same after 8 more analysed frames.
     const before = await page.evaluate(() => ({ faces: (window as any).emolensDemo.faces, tensors: (window as any).emolensDemo.tensors() }));
@@ -129,4 +136,34 @@ test('a corrupt model file fails with a message naming the file', async ({ page 
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
   await expect(page.locator('#message')).toContainText('fusion/weights.bin');
   await expect(page.locator('#message')).toContainText('corrupt');
+});
+
+test('file mode analyses a recorded video offline, turn by turn, with a progress bar', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await page.locator('#speaker').fill('Sam');
+  await page.locator('#file').setInputFiles(RECORDING);
+  await page.waitForFunction(() => ['done', 'error'].includes((window as any).emolensDemo.file?.state), undefined, { timeout: 180_000 });
+  const { file, turns } = await page.evaluate(() => ({ file: (window as any).emolensDemo.file, turns: (window as any).emolensDemo.turns as TurnLike[] }));
+  expect(file.state).toBe('done');
+  expect(file.hasAudio && file.hasVideo).toBe(true);
+  expect(file.framesAnalysed).toBeGreaterThanOrEqual(8);
+  expect(file.framesWithFace, 'the face is found in the recording').toBeGreaterThan(file.framesAnalysed / 2);
+  // Two sentences separated by pauses: two voice turns, each fused with the faces seen while it was spoken.
+  expect(turns.length).toBeGreaterThanOrEqual(2);
+  for (const [i, t] of turns.entries()) {
+    expect((t as any).speaker).toBe('Sam');
+    expect(Object.keys(t.modalities).sort(), `file turn ${i}`).toEqual(['audio', 'face']);
+    expectDistribution(t.probabilities, `file turn ${i}`);
+    expect(t.gate.text).toBe(0);
+  }
+  expect(await page.locator('#file-progress').evaluate((p: HTMLProgressElement) => p.value)).toBe(1);
+  await expect(page.locator('#file-status')).toContainText(`${turns.length} turns`);
+  await expect(page.locator('#va-plot .turn-dot')).toHaveCount(turns.length);
+  await expect(page.locator('#timeline .turn-column')).toHaveCount(turns.length);
+  await page.screenshot({ path: 'docs/screenshots/demo-file-mode.png', fullPage: true });
+
+  // A file that is not media gives a message, not a hang.
+  await page.locator('#file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a recording') });
+  await expect(page.locator('#message')).toContainText('Could not analyse notes.txt');
 });

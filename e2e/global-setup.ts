@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAKE_AUDIO, FAKE_VIDEO, FIXTURES } from '../playwright.config.ts';
+import { FAKE_AUDIO, FAKE_VIDEO, FIXTURES, RECORDING } from '../playwright.config.ts';
 
 export const FACE_PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
 const SENTENCES = ['I am so happy to see you again, this is wonderful!', 'No, this is terrible. I am really angry about it.'];
@@ -34,5 +34,9 @@ export default function globalSetup(): void {
       parts.push(padded);
     });
     run('sox', [...parts, FAKE_AUDIO]);
+  }
+  if (!existsSync(RECORDING)) {
+    // File mode's input: the fake camera's framing of the photo with the fake microphone's speech, as a user's recording.
+    run('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-framerate', '10', '-i', FACE_PHOTO, '-i', FAKE_AUDIO, '-vf', 'crop=800:600:1120:0,scale=640:480', '-c:v', 'libvpx', '-b:v', '400k', '-c:a', 'libopus', '-shortest', RECORDING]);
   }
 }

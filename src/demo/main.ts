@@ -15,6 +15,8 @@ import type { Probabilities, TurnResult } from '../session/conversation.ts';
 import { LiveSession, type FrameResult } from '../session/live.ts';
 import { TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
+import { analyzeMediaFile } from '../session/file-analysis.ts';
+import { drawTimeline, drawValenceArousal } from './charts.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -23,7 +25,7 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => number }
+interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => number; file?: Record<string, unknown> }
 const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: () => tf.memory().numTensors };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
@@ -74,6 +76,7 @@ async function init(): Promise<void> {
     $('progress-box').hidden = true;
     ($('start') as HTMLButtonElement).disabled = false;
     ($('send') as HTMLButtonElement).disabled = false;
+    ($('file') as HTMLInputElement).disabled = false;
     document.body.dataset.ready = 'true';
   } catch (error) {
     const text = error instanceof AssetError ? `${error.message}. Reinstall or rebuild the models (see README).` : `EmoLens could not start: ${(error as Error).message}`;
@@ -117,13 +120,55 @@ async function openSession(media: MediaStream | undefined, stt?: SpeechToText): 
     speaker: () => ($('speaker') as HTMLInputElement).value.trim() || 'Me', takeTypedText,
   });
   s.on('frame', renderFrame);
-  s.on('turn', (result) => {
-    handle.turns.push(result);
-    renderTurn(result);
-    window.dispatchEvent(new CustomEvent('emolens:turn', { detail: result }));
-  });
+  s.on('turn', showTurn);
   s.on('notice', (n) => { showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text); });
   return s;
+}
+
+/** A new turn (live or from a file): the list, the fused box and both charts. */
+function showTurn(result: TurnResult): void {
+  handle.turns.push(result);
+  renderTurn(result);
+  $('fused-now').textContent = `${result.label} ${(result.confidence * 100).toFixed(0)}% — valence ${result.valence.toFixed(2)}, arousal ${result.arousal.toFixed(2)}`;
+  drawValenceArousal($('va-plot') as unknown as SVGSVGElement, handle.turns);
+  drawTimeline($('timeline') as unknown as SVGSVGElement, handle.turns);
+  window.dispatchEvent(new CustomEvent('emolens:turn', { detail: result }));
+}
+
+function clearConversation(): void {
+  recognizer?.conversation.clear();
+  handle.turns.length = 0;
+  $('turns').replaceChildren();
+  $('fused-now').textContent = '—';
+  drawValenceArousal($('va-plot') as unknown as SVGSVGElement, []);
+  drawTimeline($('timeline') as unknown as SVGSVGElement, []);
+}
+
+/** File mode: a new conversation from the chosen recording, analysed offline with a progress bar. */
+async function analyzeFile(file: File): Promise<void> {
+  if (handle.running) { showMessage('Stop the camera and microphone first: file mode starts a new conversation.', 'info'); return; }
+  clearMessage();
+  clearConversation();
+  const input = $('file') as HTMLInputElement, progress = $('file-progress') as HTMLProgressElement;
+  input.disabled = true; progress.hidden = false; progress.value = 0;
+  handle.file = { state: 'running' };
+  try {
+    const speaker = ($('speaker') as HTMLInputElement).value.trim() || 'Me';
+    const result = await analyzeMediaFile(file, {
+      recognizer: recognizer!, tracker, speaker, onTurn: showTurn,
+      onProgress: (fraction, stage) => { progress.value = fraction; $('file-status').textContent = stage; },
+    });
+    const summary = `${file.name}: ${result.turns.length} turns in ${result.durationS.toFixed(1)} s; faces in ${result.framesWithFace}/${result.framesAnalysed} frames${result.hasAudio ? '' : '; no soundtrack'}`;
+    $('file-status').textContent = summary;
+    if (result.hasVideo && result.framesWithFace === 0) showMessage('No face was found in the video: the turns use the voice only.', 'info');
+    handle.file = { state: 'done', ...result, turns: result.turns.length };
+  } catch (error) {
+    showMessage(`Could not analyse ${file.name}: ${(error as Error).message}`);
+    $('file-status').textContent = 'Failed';
+    handle.file = { state: 'error' };
+  } finally {
+    input.disabled = false; input.value = '';
+  }
 }
 
 function renderTurn(r: TurnResult): void {
@@ -193,6 +238,7 @@ function speechToText(): SpeechToText {
 }
 
 $('start').addEventListener('click', () => { void start(); });
+$('file').addEventListener('change', () => { const f = ($('file') as HTMLInputElement).files?.[0]; if (f) void analyzeFile(f); });
 $('stop').addEventListener('click', () => { void stop(); });
 $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
