@@ -8,9 +8,18 @@ export const FAKE_VIDEO = resolve(FIXTURES, 'face.y4m');
 export const FAKE_AUDIO = resolve(FIXTURES, 'speech.wav');
 /** A recording for file mode: the same face and speech muxed into a WebM (VP8 + Opus). */
 export const RECORDING = resolve(FIXTURES, 'recording.webm');
+/** A camera that sees no face (flat grey) and a microphone that hears nothing, for the error-state tests. */
+export const BLANK_VIDEO = resolve(FIXTURES, 'blank.y4m');
+export const SILENT_AUDIO = resolve(FIXTURES, 'silence.wav');
 
 // Debian's chromium (npx playwright install cannot download browsers here); Playwright's own browser elsewhere.
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+/** Chromium flags every test shares; the fake-device flags are added below (and left out by e2e/errors.spec.ts). */
+export const BASE_ARGS = [
+  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--autoplay-policy=no-user-gesture-required',
+];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -26,11 +35,8 @@ export default defineConfig({
     launchOptions: {
       executablePath,
       args: [
-        '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+        ...BASE_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
         `--use-file-for-fake-video-capture=${FAKE_VIDEO}`, `--use-file-for-fake-audio-capture=${FAKE_AUDIO}`,
-        '--autoplay-policy=no-user-gesture-required',
       ],
     },
   },

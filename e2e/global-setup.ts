@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAKE_AUDIO, FAKE_VIDEO, FIXTURES, RECORDING } from '../playwright.config.ts';
+import { BLANK_VIDEO, FAKE_AUDIO, FAKE_VIDEO, FIXTURES, RECORDING, SILENT_AUDIO } from '../playwright.config.ts';
 
 export const FACE_PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
 const SENTENCES = ['I am so happy to see you again, this is wonderful!', 'No, this is terrible. I am really angry about it.'];
@@ -39,4 +39,6 @@ export default function globalSetup(): void {
     // File mode's input: the fake camera's framing of the photo with the fake microphone's speech, as a user's recording.
     run('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-framerate', '10', '-i', FACE_PHOTO, '-i', FAKE_AUDIO, '-vf', 'crop=800:600:1120:0,scale=640:480', '-c:v', 'libvpx', '-b:v', '400k', '-c:a', 'libopus', '-shortest', RECORDING]);
   }
+  if (!existsSync(BLANK_VIDEO)) run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=640x480:r=10', '-t', '2', '-pix_fmt', 'yuv420p', BLANK_VIDEO]);
+  if (!existsSync(SILENT_AUDIO)) run('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', SILENT_AUDIO, 'trim', '0', '3']);
 }

@@ -1,0 +1,73 @@
+/**
+ * Every error state of the live demo gives a message a person can act on. Each group runs in its own Chromium,
+ * launched with the devices that produce the condition for real:
+ *   denied     fake devices, but no auto-accept of the permission prompt (headless Chromium refuses it);
+ *   no device  no fake devices at all (this machine has no camera or microphone);
+ *   no face + silence   fake devices that show a flat grey picture and play digital silence.
+ * "Device busy" (NotReadableError: another application holds the camera) cannot be produced here, so that one
+ * replaces getUserMedia with a function that throws the DOMException Chromium throws in that case.
+ */
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { BASE_ARGS, BLANK_VIDEO, SILENT_AUDIO } from '../playwright.config.ts';
+
+const ORIGIN = 'http://127.0.0.1:4173';
+
+/** A page in a Chromium of its own, launched with `args` (the fake-device flags decide the condition). */
+async function pageWith(args: string[]): Promise<{ page: Page; close: () => Promise<void> }> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, ...args] });
+  const page = await browser.newPage();
+  return { page, close: () => browser.close() };
+}
+
+async function openAndStart(page: Page): Promise<void> {
+  await page.goto(`${ORIGIN}/?backend=wasm`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await page.locator('#start').click();
+}
+
+test('a refused camera/microphone permission says how to allow it, and Start stays available', async () => {
+  const { page, close } = await pageWith(['--use-fake-device-for-media-stream']);
+  try {
+    await openAndStart(page);
+    await expect(page.locator('#message')).toContainText('access was denied');
+    await expect(page.locator('#message')).toContainText('site settings');
+    await expect(page.locator('#start')).toBeEnabled();
+    await expect(page.locator('#live-indicator')).toBeHidden();
+    // Typed turns still work without the devices.
+    await page.locator('#text').fill('Fine, I will just type then.');
+    await page.locator('#send').click();
+    await expect(page.locator('#turns .turn')).toHaveCount(1, { timeout: 60_000 });
+  } finally { await close(); }
+});
+
+test('no camera or microphone on the machine gives a "not found" message', async () => {
+  const { page, close } = await pageWith(['--use-fake-ui-for-media-stream']);
+  try {
+    await openAndStart(page);
+    await expect(page.locator('#message')).toContainText('No camera or microphone was found');
+    await expect(page.locator('#start')).toBeEnabled();
+  } finally { await close(); }
+});
+
+test('a camera held by another application gives a "busy" message', async ({ page }) => {
+  await page.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+  });
+  await openAndStart(page);
+  await expect(page.locator('#message')).toContainText('busy');
+  await expect(page.locator('#start')).toBeEnabled();
+});
+
+test('a camera that sees no face and a silent microphone are both reported, and no turn is invented', async () => {
+  const { page, close } = await pageWith(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${BLANK_VIDEO}`, `--use-file-for-fake-audio-capture=${SILENT_AUDIO}`]);
+  try {
+    await openAndStart(page);
+    await expect(page.locator('#live-indicator')).toBeVisible();
+    await expect(page.locator('#face-now')).toHaveText('No face in view', { timeout: 60_000 });
+    await expect(page.locator('#message')).toContainText('silent', { timeout: 30_000 });
+    expect(await page.locator('#turns .turn').count()).toBe(0);
+    await page.locator('#stop').click();
+    const states = await page.evaluate(() => (window as any).emolensDemo.tracks().map((t: MediaStreamTrack) => t.readyState));
+    expect(states).toEqual(['ended', 'ended']);
+  } finally { await close(); }
+});
