@@ -2,7 +2,8 @@
  * <emolens-recognizer> in a plain HTML page that has nothing but one script tag (the built dist/lib widget,
  * served by the preview server at /lib/) and the element: events fire in order, attributes change what it does,
  * start() refuses to open the camera without a user gesture, the Start button opens it with a live indicator,
- * removing the element stops the tracks, and hiding the page stops them too.
+ * removing the element stops the tracks, and hiding the page stops them too; all under the strict
+ * Content-Security-Policy that docs/api.md recommends.
  */
 import { expect, test } from '@playwright/test';
 
@@ -12,7 +13,7 @@ const PLAIN_PAGE = `<!doctype html>
 <body>
 <h1>My page</h1>
 <emolens-recognizer id="w" backend="wasm" smoothing="0.5" speaker="Ann"></emolens-recognizer>
-<script>
+<script nonce="plainpage">
   window.events = [];
   const w = document.getElementById('w');
   for (const type of ['ready', 'progress', 'emotion', 'utterance', 'error', 'permissionchange'])
@@ -25,6 +26,9 @@ const PLAIN_PAGE = `<!doctype html>
 </script>
 </body></html>`;
 
+/** The policy docs/api.md recommends (plus a nonce for this page's own inline script): no third-party origin, no eval, Workers only from the site itself. */
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-plainpage'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'";
+
 type Logged = { type: string; detail?: any };
 const events = (page: import('@playwright/test').Page): Promise<Logged[]> => page.evaluate(() => (window as any).events as Logged[]);
 const firstIndex = (log: Logged[], type: string): number => log.findIndex((e) => e.type === type);
@@ -32,7 +36,9 @@ const firstIndex = (log: Logged[], type: string): number => log.findIndex((e) =>
 test('the widget in a plain page: events in order, attributes change behaviour, a user gesture starts it, removal stops the tracks', async ({ page, baseURL }) => {
   const foreign: string[] = [];
   page.on('request', (r) => { if (!r.url().startsWith(baseURL!) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
-  await page.route('**/plain/widget.html', (route) => route.fulfill({ contentType: 'text/html', body: PLAIN_PAGE }));
+  const violations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  await page.route('**/plain/widget.html', (route) => route.fulfill({ contentType: 'text/html', body: PLAIN_PAGE, headers: { 'Content-Security-Policy': CSP } }));
   // Nothing may evaluate in the page until start() has been refused: Playwright's evaluations count as user gestures.
   const refused = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('widget error:'), timeout: 180_000 });
   await page.goto('/plain/widget.html');
@@ -113,4 +119,5 @@ test('the widget in a plain page: events in order, attributes change behaviour, 
   await page.evaluate(() => (document.getElementById('v') as any).dispose());
   await expect(second).toHaveAttribute('data-state', 'idle');
   expect(foreign, 'requests to other origins').toEqual([]);
+  expect(violations, 'Content-Security-Policy violations').toEqual([]);
 });

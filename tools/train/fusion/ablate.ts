@@ -107,7 +107,7 @@ if (process.argv[1]?.endsWith('ablate.ts')) {
   }
   mkdirSync(args.out!, { recursive: true });
   const command = `npx tsx tools/train/fusion/ablate.ts ${process.argv.slice(2).join(' ')}`;
-  writeFileSync(`${args.out}/ablation.json`, JSON.stringify({ command, split: 'pseudo-aligned dev (MELD dev dialogues + RAVDESS actors 17-20 & TESS dev words + FER2013 PublicTest), seed ' + args.seed, rows }, null, 1) + '\n');
+  writeFileSync(`${args.out}/ablation.json`, JSON.stringify({ command, split: 'pseudo-aligned dev (MELD dev dialogues + RAVDESS actors 17-20 + FER2013 PublicTest), seed ' + args.seed, rows }, null, 1) + '\n');
   writeFileSync(`${args.out}/ablation.md`, `Pseudo-aligned dev, weighted F1 (%) and per-class F1 of the fused head (%). Command: \`${command}\`\n\n` + ablationMarkdown(rows));
   log(ablationMarkdown(rows));
 }
