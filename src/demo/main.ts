@@ -1,13 +1,13 @@
 /**
- * The live demo: models load on page open (with progress); the camera and microphone open only when the user
- * presses Start. The capture and analysis run in a LiveSession (src/session/live.ts): video frames → face
- * worker → face encoder; microphone → voice-activity turns → audio encoder; the text box (or the picked
- * speech-to-text adapter) supplies what was said. This file is the page: it renders frames and turns.
+ * The live demo: models load on page open (with progress) in the inference Worker (src/runtime/engine-worker.ts),
+ * so this thread only captures and draws; the camera and microphone open only when the user presses Start. The
+ * capture and analysis run in a LiveSession (src/session/live.ts): video frames → face worker → face encoder;
+ * microphone → voice-activity turns → audio encoder; the text box (or the picked speech-to-text adapter) supplies
+ * what was said. This file is the page: it renders frames and turns.
  */
-import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../labels.ts';
-import { Recognizer } from '../recognizer.ts';
-import { isBackendName } from '../runtime/backend.ts';
+import { RemoteRecognizer } from '../runtime/remote-recognizer.ts';
+import { isBackendName } from '../runtime/backend-names.ts';
 import { AssetError } from '../runtime/assets.ts';
 import { openMedia, MediaAccessError } from '../runtime/media.ts';
 import { FaceTracker } from '../video/face-tracker.ts';
@@ -25,11 +25,11 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: Recognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => number; file?: Record<string, unknown> }
-const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: () => tf.memory().numTensors };
+interface DemoHandle { recognizer?: RemoteRecognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
+const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
-let recognizer: Recognizer | undefined;
+let recognizer: RemoteRecognizer | undefined;
 let tracker: FaceTracker | undefined;
 let stream: MediaStream | undefined;
 /** The live session: typed turns only until Start, then camera + microphone (src/session/live.ts). */
@@ -56,18 +56,16 @@ async function init(): Promise<void> {
   if (requestedBackend && !isBackendName(requestedBackend)) { showMessage(`Unknown backend "${requestedBackend}": use webgpu, webgl, wasm or cpu.`); return; }
   const files = new Map<string, { loaded: number; total: number }>();
   try {
-    recognizer = await Recognizer.create({
-      backend: requestedBackend && isBackendName(requestedBackend) ? requestedBackend : undefined,
-      onProgress: (e) => {
-        if (e.file) files.set(e.file, { loaded: e.loaded, total: e.total });
-        const loaded = [...files.values()].reduce((n, f) => n + f.loaded, 0), total = [...files.values()].reduce((n, f) => n + f.total, 0);
-        ($('progress') as HTMLProgressElement).value = total ? loaded / total : 0;
-        $('progress-text').textContent = e.status === 'ready' ? 'Models ready' : `Loading ${e.file} (${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB)`;
-      },
+    const backend = requestedBackend && isBackendName(requestedBackend) ? requestedBackend : undefined;
+    recognizer = await RemoteRecognizer.create({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder', backend }, (e) => {
+      if (e.file) files.set(e.file, { loaded: e.loaded, total: e.total });
+      const loaded = [...files.values()].reduce((n, f) => n + f.loaded, 0), total = [...files.values()].reduce((n, f) => n + f.total, 0);
+      ($('progress') as HTMLProgressElement).value = total ? loaded / total : 0;
+      $('progress-text').textContent = e.status === 'ready' ? 'Models ready' : `Loading ${e.file} (${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB)`;
     });
     handle.recognizer = recognizer;
-    const { backend, skipped } = recognizer.backend;
-    $('backend').textContent = backend;
+    const { skipped } = recognizer.backend;
+    $('backend').textContent = recognizer.backend.backend;
     $('backend').title = skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('\n') || 'first choice';
     $('backend-skipped').textContent = skipped.length ? `(${skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ')})` : '';
     tracker = await FaceTracker.create('/vendor/face-api/', '/vendor/tfjs-wasm/');
@@ -135,8 +133,8 @@ function showTurn(result: TurnResult): void {
   window.dispatchEvent(new CustomEvent('emolens:turn', { detail: result }));
 }
 
-function clearConversation(): void {
-  recognizer?.conversation.clear();
+async function clearConversation(): Promise<void> {
+  await recognizer?.reset();
   handle.turns.length = 0;
   $('turns').replaceChildren();
   $('fused-now').textContent = '—';
@@ -148,7 +146,7 @@ function clearConversation(): void {
 async function analyzeFile(file: File): Promise<void> {
   if (handle.running) { showMessage('Stop the camera and microphone first: file mode starts a new conversation.', 'info'); return; }
   clearMessage();
-  clearConversation();
+  await clearConversation();
   const input = $('file') as HTMLInputElement, progress = $('file-progress') as HTMLProgressElement;
   input.disabled = true; progress.hidden = false; progress.value = 0;
   handle.file = { state: 'running' };

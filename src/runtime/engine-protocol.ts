@@ -8,6 +8,7 @@ import type { ProgressEvent } from './assets.ts';
 import type { ModalityEmbedding } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
 import type { TurnEmbeddings, TurnResult } from '../session/results.ts';
+import type { TurnFeatures } from '../fusion/batch.ts';
 
 /** Recognizer options that can cross a postMessage (no callbacks; URLs already absolute). */
 export interface EngineCreateOptions {
@@ -19,11 +20,13 @@ export interface EngineCreateOptions {
 
 /** The methods the worker answers, with their arguments and results. */
 export interface EngineMethods {
-  create(options: EngineCreateOptions): { backend: BackendChoice; maxTurns: number };
+  create(options: EngineCreateOptions): { backend: BackendChoice; maxTurns: number; inputDims: number[] };
   embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] }): ModalityEmbedding;
   embedAudio(pcm16k: Float32Array): ModalityEmbedding;
   embedFaces(crops: Float32Array[]): ModalityEmbedding[];
   addTurn(turn: TurnEmbeddings): TurnResult;
+  /** Fused probabilities for every turn of one dialogue given as embeddings (parity tests, benchmarks). */
+  fuseDialogue(turns: TurnFeatures[]): number[][];
   /** Forgets the conversation (the next turn has no context). */
   reset(): void;
   /** tfjs tensors alive in the worker (leak checks). */

@@ -31,12 +31,13 @@ const methods: { [M in EngineMethod]: (...args: Parameters<EngineMethods[M]>) =>
   async create(options) {
     recognizer?.dispose();
     recognizer = await Recognizer.create({ ...options, onProgress: (event) => post({ kind: 'progress', event }) });
-    return { backend: recognizer.backend, maxTurns: recognizer.fusionConfig.maxTurns };
+    return { backend: recognizer.backend, maxTurns: recognizer.fusionConfig.maxTurns, inputDims: recognizer.fusionConfig.inputDims };
   },
   embedText: (text, options) => ready().embedText(text, options),
   embedAudio: (pcm16k) => ready().embedAudio(pcm16k),
   embedFaces: (crops) => ready().embedFaces(crops),
   addTurn: (turn) => ready().addTurn(turn),
+  fuseDialogue: (turns) => ready().fuseDialogue(turns),
   reset: () => ready().conversation.clear(),
   tensors: () => tf.memory().numTensors,
   dispose() { recognizer?.dispose(); recognizer = undefined; },

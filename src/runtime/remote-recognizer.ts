@@ -9,6 +9,7 @@ import type { EngineCreateOptions, EngineMethod, EngineMethods, EngineReply, Eng
 import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
 import type { TurnEmbeddings, TurnResult } from '../session/results.ts';
+import type { TurnFeatures } from '../fusion/batch.ts';
 
 function rebuildError(reply: Extract<EngineReply, { kind: 'error' }>): Error {
   const error = new Error(reply.message);
@@ -22,6 +23,8 @@ export class RemoteRecognizer implements TurnEngine {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private disposed = false;
   backend!: BackendChoice;
+  /** Embedding sizes the fusion reads (text, audio, face). */
+  fusionInputDims!: number[];
 
   private constructor(private readonly worker: Worker, private readonly onProgress?: ProgressCallback) {
     worker.onmessage = (event: MessageEvent<EngineReply>) => {
@@ -40,7 +43,9 @@ export class RemoteRecognizer implements TurnEngine {
     const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'emolens-engine' });
     const remote = new RemoteRecognizer(worker, onProgress);
     try {
-      remote.backend = (await remote.call('create', [options])).backend;
+      const created = await remote.call('create', [options]);
+      remote.backend = created.backend;
+      remote.fusionInputDims = created.inputDims;
     } catch (error) {
       remote.dispose();
       throw error;
@@ -69,6 +74,7 @@ export class RemoteRecognizer implements TurnEngine {
   embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> { return this.call('embedAudio', [pcm16k]); }
   embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> { return this.call('embedFaces', [crops]); }
   addTurn(turn: TurnEmbeddings): Promise<TurnResult> { return this.call('addTurn', [turn]); }
+  fuseDialogue(turns: TurnFeatures[]): Promise<number[][]> { return this.call('fuseDialogue', [turns]); }
   reset(): Promise<void> { return this.call('reset', []); }
   /** tfjs tensors alive in the worker. */
   tensors(): Promise<number> { return this.call('tensors', []); }
