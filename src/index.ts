@@ -249,7 +249,8 @@ type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice 
 /** A running stream analysis; create it with `recognizer.startSession(stream)`. */
 export class EmoLensSession {
   private live?: LiveSession;
-  private typed?: string;
+  /** Typed texts waiting for their turn, in order. */
+  private readonly typed: string[] = [];
   private readonly listeners: { [K in keyof SessionEvents]: ((v: SessionEvents[K]) => void)[] } = { frame: [], turn: [], notice: [] };
   /** @internal */
   onStopped?: () => void;
@@ -272,7 +273,7 @@ export class EmoLensSession {
     this.live = await LiveSession.start({
       recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS,
       speaker: () => this.options.speaker?.() || config.speaker,
-      takeTypedText: () => { const t = this.typed; this.typed = undefined; return t; },
+      takeTypedText: () => this.typed.shift(),
     });
     this.live.on('turn', (r) => this.emit('turn', smoothTurn(r)));
     this.live.on('notice', (n) => this.emit('notice', n));
@@ -291,7 +292,7 @@ export class EmoLensSession {
   /** A turn from typed text (and the faces of the last few seconds), now. */
   addTypedTurn(text: string): void {
     if (!text.trim()) throw new Error('Empty text: type what was said');
-    this.typed = text.trim();
+    this.typed.push(text.trim());
     this.live?.addTypedTurn();
   }
 
