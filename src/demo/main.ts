@@ -126,6 +126,11 @@ async function openSession(media: MediaStream | undefined, stt?: SpeechToText): 
 /** A new turn (live or from a file): the list, the fused box and both charts. */
 function showTurn(result: TurnResult): void {
   handle.turns.push(result);
+  // Speakers seen so far become quick picks in the speaker box.
+  const known = $('speakers');
+  if (![...known.children].some((o) => (o as HTMLOptionElement).value === result.speaker)) {
+    const option = document.createElement('option'); option.value = result.speaker; known.append(option);
+  }
   renderTurn(result);
   $('fused-now').textContent = `${result.label} ${(result.confidence * 100).toFixed(0)}% — valence ${result.valence.toFixed(2)}, arousal ${result.arousal.toFixed(2)}`;
   drawValenceArousal($('va-plot') as unknown as SVGSVGElement, handle.turns);
