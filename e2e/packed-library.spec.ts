@@ -28,6 +28,19 @@ async function run() {
   const photo = await createImageBitmap(await (await fetch('/face.jpg')).blob());
   const frame: FrameEmotion = await recognizer.analyzeFrame(photo);
   const blank = await recognizer.analyzeFrame(new ImageData(320, 240));
+  // A canvas and a VideoFrame of the same photo; the caller's VideoFrame stays open (the library copies it).
+  const canvas = document.createElement('canvas');
+  canvas.width = photo.width; canvas.height = photo.height;
+  canvas.getContext('2d')!.drawImage(photo, 0, 0);
+  const fromCanvas: FrameEmotion = await recognizer.analyzeFrame(canvas);
+  const videoFrame = new VideoFrame(canvas, { timestamp: 0 });
+  const fromVideoFrame: FrameEmotion = await recognizer.analyzeFrame(videoFrame);
+  const videoFrameStillOpen = videoFrame.format !== null;
+  videoFrame.close();
+  // An AudioBuffer (stereo, 48 kHz) as a decoder would give it.
+  const buffer = new AudioBuffer({ length: 48000 * 1.5, sampleRate: 48000, numberOfChannels: 2 });
+  for (let c = 0; c < 2; c++) buffer.getChannelData(c).set(new Float32Array(buffer.length).map((_, i) => 0.25 * Math.sin(2 * Math.PI * 150 * i / 48000)));
+  const fromBuffer: EmotionResult = await recognizer.analyzeAudio(buffer);
   const errors: string[] = [];
   await recognizer.analyzeText('   ').catch((e: Error) => errors.push(e.message));
   await recognizer.analyzeAudio({ pcm: new Float32Array(16000), sampleRate: 16000 }).catch((e: Error) => errors.push(e.message));
@@ -48,7 +61,7 @@ async function run() {
   const backend = recognizer.backend.backend;
   await recognizer.dispose();
   const afterDispose = await recognizer.analyzeText('hello').then(() => 'answered', (e: Error) => e.message);
-  return { backend, labels: [...LABELS], text, audio, frame, blank, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsAfterSession, tensorsAfterTurn, afterDispose, tracks: stream.getTracks().map((t) => t.readyState) };
+  return { backend, labels: [...LABELS], text, audio, frame, blank, fromCanvas, fromVideoFrame, videoFrameStillOpen, fromBuffer, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsAfterSession, tensorsAfterTurn, afterDispose, tracks: stream.getTracks().map((t) => t.readyState) };
 }
 (window as any).emolensResult = run().catch((e) => ({ failed: String(e?.stack ?? e) }));
 `;
@@ -119,6 +132,10 @@ test('the packed library installs into a fresh Vite project, type-checks, and an
   expect(result.frame.box.width).toBeGreaterThan(40);
   expect(Math.abs(sum(result.frame.probabilities) - 1)).toBeLessThan(1e-4);
   expect(result.blank.face, 'a blank image has no face').toBe(false);
+  expect(result.fromCanvas.face && result.fromVideoFrame.face, 'the same photo as a canvas and as a VideoFrame').toBe(true);
+  expect(Math.abs(result.fromVideoFrame.box.width - result.frame.box.width), 'same face box').toBeLessThan(5);
+  expect(result.videoFrameStillOpen, 'analyzeFrame leaves the caller\'s VideoFrame open').toBe(true);
+  expect(Object.keys(result.fromBuffer.modalities)).toEqual(['audio']);
   expect(result.errors).toEqual([expect.stringContaining('Empty text'), expect.stringContaining('silent')]);
   expect(result.faces).toBeGreaterThanOrEqual(3);
   expect(result.turns.length).toBeGreaterThanOrEqual(1);
