@@ -45,7 +45,8 @@ async function run() {
   await recognizer.analyzeText('   ').catch((e: Error) => errors.push(e.message));
   await recognizer.analyzeAudio({ pcm: new Float32Array(16000), sampleRate: 16000 }).catch((e: Error) => errors.push(e.message));
 
-  // A live session over the fake camera and microphone.
+  // A live session over the fake camera and microphone; the tensor count before it is the baseline.
+  const tensorsBeforeSession = await recognizer.tensors();
   const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   const session = await recognizer.startSession(stream);
   const frames: FrameEmotion[] = [], turns: EmotionResult[] = [];
@@ -54,6 +55,10 @@ async function run() {
   const t0 = performance.now();
   while ((turns.length < 1 || frames.filter((f) => f.face).length < 3) && performance.now() - t0 < 120000) await new Promise((r) => setTimeout(r, 250));
   await session.stop();
+  // After stop() the session reads nothing more, even while the caller's tracks still run.
+  const framesAtStop = frames.length;
+  await new Promise((r) => setTimeout(r, 1500));
+  const framesAfterStop = frames.length - framesAtStop;
   for (const track of stream.getTracks()) track.stop();
   const tensorsAfterSession = await recognizer.tensors();
   await recognizer.analyzeText('And one more.');
@@ -61,7 +66,7 @@ async function run() {
   const backend = recognizer.backend.backend;
   await recognizer.dispose();
   const afterDispose = await recognizer.analyzeText('hello').then(() => 'answered', (e: Error) => e.message);
-  return { backend, labels: [...LABELS], text, audio, frame, blank, fromCanvas, fromVideoFrame, videoFrameStillOpen, fromBuffer, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsAfterSession, tensorsAfterTurn, afterDispose, tracks: stream.getTracks().map((t) => t.readyState) };
+  return { backend, labels: [...LABELS], text, audio, frame, blank, fromCanvas, fromVideoFrame, videoFrameStillOpen, fromBuffer, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsBeforeSession, tensorsAfterSession, tensorsAfterTurn, afterDispose, framesAfterStop };
 }
 (window as any).emolensResult = run().catch((e) => ({ failed: String(e?.stack ?? e) }));
 `;
@@ -140,7 +145,8 @@ test('the packed library installs into a fresh Vite project, type-checks, and an
   expect(result.faces).toBeGreaterThanOrEqual(3);
   expect(result.turns.length).toBeGreaterThanOrEqual(1);
   expect(result.turns[0].modalities.audio).toBeDefined();
-  expect(result.tracks.every((s: string) => s === 'ended')).toBe(true);
+  expect(result.framesAfterStop, 'no frame analysed after stop()').toBe(0);
+  expect(result.tensorsAfterSession, 'a live session (frames and turns) leaves no tensors behind').toBe(result.tensorsBeforeSession);
   expect(result.tensorsAfterTurn, 'one more turn leaves no tensors behind').toBe(result.tensorsAfterSession);
   expect(result.afterDispose).toContain('disposed');
 });

@@ -55,7 +55,11 @@ test('the widget in a plain page: events in order, attributes change behaviour, 
   expect(await page.evaluate(() => (document.getElementById('w') as any).recognizer.options.smoothing)).toBe(0.5);
   await page.evaluate(() => document.getElementById('w')!.setAttribute('smoothing', '0'));
   expect(await page.evaluate(() => (document.getElementById('w') as any).recognizer.options.smoothing)).toBe(0);
-  expect(await page.evaluate(() => (document.getElementById('w') as any).smoothing), 'property mirrors the attribute').toBe(0);
+  // A property set reflects to the attribute and reaches the recognizer the same way.
+  await page.evaluate(() => { (document.getElementById('w') as any).smoothing = 0.25; });
+  await expect(page.locator('#w')).toHaveAttribute('smoothing', '0.25');
+  expect(await page.evaluate(() => (document.getElementById('w') as any).recognizer.options.smoothing)).toBe(0.25);
+  await page.evaluate(() => { (document.getElementById('w') as any).smoothing = 0; });
 
   // No camera without a user gesture (the page's inline script called start() on `ready`).
   log = await events(page);

@@ -4,7 +4,7 @@
  */
 import { BACKENDS, isBackendName, type BackendName } from './runtime/backend-names.ts';
 import type { ProgressCallback } from './runtime/assets.ts';
-import type { Modality } from './labels.ts';
+import { MODALITIES, type Modality } from './labels.ts';
 import { checkSmoothing } from './session/smoothing.ts';
 
 export interface EmoLensConfig {
@@ -54,7 +54,11 @@ function folderUrl(url: string, base: string): string {
 export function mergeConfig(base: Readonly<EmoLensConfig>, options: EmoLensOptions = {}, pageUrl = globalThis.location?.href ?? 'http://localhost/'): EmoLensConfig {
   const known = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'backend', 'onProgress']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`Unknown EmoLens option "${key}" (known: ${[...known].join(', ')})`);
-  const merged: EmoLensConfig = { ...base, ...options, modalities: { ...base.modalities, ...options.modalities } } as EmoLensConfig;
+  for (const key of Object.keys(options.modalities ?? {})) if (!(MODALITIES as readonly string[]).includes(key)) throw new TypeError(`Unknown modality "${key}" (known: ${MODALITIES.join(', ')})`);
+  // An option given as undefined means "not given": it keeps the default (`{ worker: undefined }` stays in a Worker).
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as EmoLensOptions;
+  const modalities = Object.fromEntries(Object.entries(options.modalities ?? {}).filter(([, v]) => v !== undefined));
+  const merged: EmoLensConfig = { ...base, ...given, modalities: { ...base.modalities, ...modalities } } as EmoLensConfig;
   if (merged.backend !== undefined && !isBackendName(merged.backend)) throw new TypeError(`Unknown backend "${merged.backend}": use ${BACKENDS.join(', ')}, or leave it unset`);
   checkSmoothing(merged.smoothing);
   if (!Object.values(merged.modalities).some(Boolean)) throw new TypeError('At least one modality (text, audio, face) must be enabled');

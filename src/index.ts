@@ -63,6 +63,12 @@ export interface TurnInput {
   speaker?: string;
 }
 
+/** A turn result with `probabilities`, `label` and `confidence` from `smoother`, and `raw` kept. */
+function smoothed(smoother: ProbabilitySmoother, result: TurnResult): EmotionResult {
+  const probabilities = smoother.next(result.probabilities);
+  return { ...result, ...argmax(probabilities), probabilities, raw: result.probabilities, timestamp: Date.now() };
+}
+
 type Engine = TurnEngine & { backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void };
 
 /** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
@@ -126,8 +132,19 @@ export class EmoLensRecognizer {
     return this.analyzeTurn({ audio, text: options.transcript, speaker: options.speaker });
   }
 
-  /** One turn from whatever it has (text, audio, frames) → the fused result, added to the conversation. */
-  async analyzeTurn(input: TurnInput): Promise<EmotionResult> {
+  /**
+   * One turn from whatever it has (text, audio, frames) → the fused result, added to the conversation. Calls run
+   * one after another in call order: each turn's context is the turns before it.
+   */
+  analyzeTurn(input: TurnInput): Promise<EmotionResult> {
+    const run = this.turnChain.then(() => this.runTurn(input));
+    this.turnChain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private turnChain: Promise<void> = Promise.resolve();
+
+  private async runTurn(input: TurnInput): Promise<EmotionResult> {
     this.alive();
     const text = input.text?.trim() ? input.text : undefined;
     if (input.text !== undefined && !text && !input.audio && !input.frames?.length) throw new Error('Empty text: give what was said, or audio or frames');
@@ -166,20 +183,22 @@ export class EmoLensRecognizer {
   }
 
   private smoothTurn(result: TurnResult): EmotionResult {
-    const probabilities = this.turnSmoother.next(result.probabilities);
-    return { ...result, ...argmax(probabilities), probabilities, raw: result.probabilities, timestamp: Date.now() };
+    return smoothed(this.turnSmoother, result);
   }
 
+  /** The face detector's Worker, started on first use; a failed start is not kept, so the next call retries. */
   private faceTracker(): Promise<FaceTracker> {
-    this.tracker ??= FaceTracker.create(`${this.config.vendorBaseUrl}face-api/`, `${this.config.vendorBaseUrl}tfjs-wasm/`);
+    this.tracker ??= FaceTracker.create(`${this.config.vendorBaseUrl}face-api/`, `${this.config.vendorBaseUrl}tfjs-wasm/`)
+      .catch((error: unknown) => { this.tracker = undefined; throw error; });
     return this.tracker;
   }
 
   private async detect(source: FrameSource): Promise<{ crop: Float32Array | null; box: FaceBox | null; width: number; height: number; ms: number }> {
-    // A copy, so the caller's frame or bitmap is never closed or transferred away.
+    // A copy, so the caller's frame or bitmap is never closed or transferred away; the worker closes the copy.
     const bitmap = await createImageBitmap(source as ImageBitmapSource);
-    const observation = await (await this.faceTracker()).detect(bitmap);
-    return observation;
+    let tracker: FaceTracker;
+    try { tracker = await this.faceTracker(); } catch (error) { bitmap.close(); throw error; }
+    return tracker.detect(bitmap);
   }
 
   /** The face in one image: box, expression probabilities (smoothed over calls when smoothing > 0). */
@@ -202,18 +221,28 @@ export class EmoLensRecognizer {
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
     const m = this.config.modalities;
-    const tracks = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || m.text));
+    // The microphone serves audio, and text only through a speech-to-text adapter.
+    const tracks = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || (m.text && !!options.stt)));
     const session = new EmoLensSession(this, options);
-    await session.begin(new MediaStream(tracks), m.text ? options.stt : undefined, m.face ? await this.faceTracker() : undefined);
     this.sessions.add(session);
     session.onStopped = () => this.sessions.delete(session);
+    try {
+      await session.begin(new MediaStream(tracks), m.text ? options.stt : undefined, m.face ? await this.faceTracker() : undefined);
+    } catch (error) {
+      await session.stop();
+      throw error;
+    }
+    if (this.disposed) { await session.stop(); throw new Error('This recognizer was disposed'); }
     return session;
   }
 
-  /** @internal used by EmoLensSession */
-  get sessionParts(): { engine: TurnEngine; config: EmoLensConfig; smoothTurn: (r: TurnResult) => EmotionResult; smoothFace: (p: Probabilities) => Probabilities } {
-    return { engine: this.engine, config: this.config, smoothTurn: (r) => this.smoothTurn(r), smoothFace: (p) => this.faceSmoother.next(p) };
+  /** @internal used by EmoLensSession: the engine and the current options (read at each turn). */
+  get sessionParts(): { engine: TurnEngine; options: () => EmoLensConfig } {
+    return { engine: this.engine, options: () => this.config };
   }
+
+  /** @internal */
+  assertEnabled(m: Modality): void { this.enabled(m); }
 
   /** Starts a new conversation: no context from earlier turns, smoothing restarted. */
   async reset(): Promise<void> {
@@ -249,8 +278,6 @@ type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice 
 /** A running stream analysis; create it with `recognizer.startSession(stream)`. */
 export class EmoLensSession {
   private live?: LiveSession;
-  /** Typed texts waiting for their turn, in order. */
-  private readonly typed: string[] = [];
   private readonly listeners: { [K in keyof SessionEvents]: ((v: SessionEvents[K]) => void)[] } = { frame: [], turn: [], notice: [] };
   /** @internal */
   onStopped?: () => void;
@@ -269,20 +296,25 @@ export class EmoLensSession {
 
   /** @internal */
   async begin(stream: MediaStream, stt: SpeechToText | undefined, tracker: FaceTracker | undefined): Promise<void> {
-    const { engine, config, smoothTurn, smoothFace } = this.owner.sessionParts;
+    const { engine, options } = this.owner.sessionParts;
+    // This session's own smoothing state: two sessions (two people) never mix.
+    const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoother = new ProbabilitySmoother(options().smoothing);
     this.live = await LiveSession.start({
       recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS,
-      speaker: () => this.options.speaker?.() || config.speaker,
-      takeTypedText: () => this.typed.shift(),
-    });
-    this.live.on('turn', (r) => this.emit('turn', smoothTurn(r)));
-    this.live.on('notice', (n) => this.emit('notice', n));
-    this.live.on('frame', (f) => {
-      const { observation: o } = f;
-      const base = { box: o.box, width: o.width, height: o.height, timestamp: Date.now() };
-      if (!f.face) { this.emit('frame', { ...base, face: false, timings: { detectMs: o.ms } }); return; }
-      const probabilities = smoothFace(f.face);
-      this.emit('frame', { ...base, face: true, ...argmax(probabilities), probabilities, raw: f.face, timings: { detectMs: o.ms } });
+      speaker: () => this.options.speaker?.() || options().speaker,
+      modalities: () => options().modalities,
+    }, (live) => {
+      // Listeners before the session starts, so its first notices are not lost.
+      live.on('turn', (r) => { turnSmoother.setFactor(options().smoothing); this.emit('turn', smoothed(turnSmoother, r)); });
+      live.on('notice', (n) => this.emit('notice', n));
+      live.on('frame', (f) => {
+        const { observation: o } = f;
+        const base = { box: o.box, width: o.width, height: o.height, timestamp: Date.now() };
+        if (!f.face) { this.emit('frame', { ...base, face: false, timings: { detectMs: o.ms } }); return; }
+        faceSmoother.setFactor(options().smoothing);
+        const probabilities = faceSmoother.next(f.face);
+        this.emit('frame', { ...base, face: true, ...argmax(probabilities), probabilities, raw: f.face, timings: { detectMs: o.ms, faceMs: f.faceMs } });
+      });
     });
   }
 
@@ -292,8 +324,9 @@ export class EmoLensSession {
   /** A turn from typed text (and the faces of the last few seconds), now. */
   addTypedTurn(text: string): void {
     if (!text.trim()) throw new Error('Empty text: type what was said');
-    this.typed.push(text.trim());
-    this.live?.addTypedTurn();
+    this.owner.assertEnabled('text');
+    if (!this.live) throw new Error('This session was stopped');
+    this.live.addTypedTurn(text.trim());
   }
 
   /** Stops reading the stream; a turn still being spoken is analysed first. The caller stops the tracks. */

@@ -153,6 +153,9 @@ async function analyzeFile(file: File): Promise<void> {
   clearMessage();
   await clearConversation();
   const input = $('file') as HTMLInputElement, progress = $('file-progress') as HTMLProgressElement;
+  // The file is its own conversation: no live or typed turns may join it while it is analysed.
+  const locked = ['start', 'send'].map((id) => $(id) as HTMLButtonElement);
+  locked.forEach((b) => { b.disabled = true; });
   input.disabled = true; progress.hidden = false; progress.value = 0;
   handle.file = { state: 'running' };
   try {
@@ -171,6 +174,7 @@ async function analyzeFile(file: File): Promise<void> {
     handle.file = { state: 'error' };
   } finally {
     input.disabled = false; input.value = '';
+    locked.forEach((b) => { b.disabled = false; });
   }
 }
 
@@ -205,7 +209,17 @@ async function start(): Promise<void> {
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
   await session?.dispose(); // the typed-only session: its pending turns finish first
-  session = await openSession(stream, speechToText());
+  try {
+    session = await openSession(stream, speechToText());
+  } catch (error) {
+    // Nothing stays open: the tracks stop, and typed turns keep working.
+    stream.getTracks().forEach((t) => t.stop());
+    video.srcObject = null;
+    showMessage(`Could not start the analysis: ${(error as Error).message}`);
+    session = await openSession(undefined);
+    ($('start') as HTMLButtonElement).disabled = false;
+    return;
+  }
   let lastCount = 0, lastTime = performance.now();
   const live = session;
   const fpsTimer = setInterval(() => {

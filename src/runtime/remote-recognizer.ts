@@ -22,6 +22,8 @@ export class RemoteRecognizer implements TurnEngine {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private disposed = false;
+  /** Set when the worker died: every later call fails with it instead of waiting forever. */
+  private failed?: Error;
   backend!: BackendChoice;
   /** Embedding sizes the fusion reads (text, audio, face). */
   fusionInputDims!: number[];
@@ -36,6 +38,7 @@ export class RemoteRecognizer implements TurnEngine {
       else call?.reject(rebuildError(reply));
     };
     worker.onerror = (event) => this.failAll(new Error(`The inference worker failed: ${event.message || 'it could not start'}`));
+    worker.onmessageerror = () => this.failAll(new Error('The inference worker sent a message that could not be read'));
   }
 
   /** Starts the worker and loads every model in it. */
@@ -55,6 +58,7 @@ export class RemoteRecognizer implements TurnEngine {
 
   private call<M extends EngineMethod>(method: M, args: Parameters<EngineMethods[M]>): Promise<ReturnType<EngineMethods[M]>> {
     if (this.disposed) return Promise.reject(new Error('The recognizer was disposed'));
+    if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -64,6 +68,7 @@ export class RemoteRecognizer implements TurnEngine {
   }
 
   private failAll(error: Error): void {
+    this.failed ??= error;
     for (const call of this.pending.values()) call.reject(error);
     this.pending.clear();
   }
@@ -83,7 +88,8 @@ export class RemoteRecognizer implements TurnEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.failAll(new Error('The recognizer was disposed'));
+    for (const call of this.pending.values()) call.reject(new Error('The recognizer was disposed'));
+    this.pending.clear();
     this.worker.terminate();
   }
 }

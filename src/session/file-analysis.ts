@@ -53,10 +53,13 @@ async function decodeSoundtrack(file: Blob): Promise<Float32Array | undefined> {
   return resampleTo16k(mono, decoded.sampleRate);
 }
 
-function once(target: EventTarget, ok: string, fail = 'error'): Promise<void> {
+/** Resolves on `ok`, rejects on `fail` or after `timeoutMs` (a decoder that never answers must not hang the page). */
+function once(target: EventTarget, ok: string, fail = 'error', timeoutMs = 20_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (): void => { target.removeEventListener(ok, done); target.removeEventListener(fail, bad); resolve(); };
-    const bad = (): void => { target.removeEventListener(ok, done); target.removeEventListener(fail, bad); reject(new FileAnalysisError('The browser cannot play this video file')); };
+    const cleanup = (): void => { clearTimeout(timer); target.removeEventListener(ok, done); target.removeEventListener(fail, bad); };
+    const done = (): void => { cleanup(); resolve(); };
+    const bad = (): void => { cleanup(); reject(new FileAnalysisError('The browser cannot play this video file')); };
+    const timer = setTimeout(() => { cleanup(); reject(new FileAnalysisError(`The video did not answer within ${timeoutMs / 1000} s (${ok})`)); }, timeoutMs);
     target.addEventListener(ok, done); target.addEventListener(fail, bad);
   });
 }
@@ -83,6 +86,8 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
       await once(video, 'loadeddata');
       hasVideo = video.videoWidth > 0;
       if (Number.isFinite(video.duration)) durationS = Math.max(durationS, video.duration);
+      // Some recordings (MediaRecorder WebM) carry no duration; without it there is nothing to seek through.
+      if (hasVideo && !(durationS > 0)) throw new FileAnalysisError('The video does not say how long it is (re-save it with a duration, e.g. through ffmpeg)');
       const step = 1 / framesPerSecond, positions = hasVideo ? Math.max(1, Math.floor(durationS / step)) : 0;
       for (let k = 0; k < positions; k++) {
         aborted();

@@ -22,6 +22,8 @@ export interface FrameResult {
   observation: FaceObservation;
   /** The face's expression probabilities, when a face was found. */
   face?: Probabilities;
+  /** Face encoder time for this frame (ms), when a face was found. */
+  faceMs?: number;
 }
 
 export interface Notice { kind: 'info' | 'error'; text: string }
@@ -42,6 +44,8 @@ export interface LiveSessionOptions {
   forceCaptureFallback?: boolean;
   /** Seconds of microphone silence before a notice. Default 8. */
   silenceNoticeS?: number;
+  /** Which modalities may enter a turn, read at each turn (e.g. the library's options). Default: all. */
+  modalities?: () => Record<'text' | 'audio' | 'face', boolean>;
 }
 
 interface Listeners { frame: ((f: FrameResult) => void)[]; turn: ((t: TurnResult) => void)[]; notice: ((n: Notice) => void)[] }
@@ -72,10 +76,19 @@ export class LiveSession {
     for (const l of this.listeners[event]) (l as (v: typeof value) => void)(value);
   }
 
-  /** Starts reading the stream's video and audio tracks (whichever it has). */
-  static async start(options: LiveSessionOptions): Promise<LiveSession> {
+  /**
+   * Starts reading the stream's video and audio tracks (whichever it has). `setup` runs before anything starts, so
+   * listeners it adds see the first notices. If starting fails, whatever had started is stopped again.
+   */
+  static async start(options: LiveSessionOptions, setup?: (session: LiveSession) => void): Promise<LiveSession> {
     const session = new LiveSession(options);
-    await session.begin();
+    setup?.(session);
+    try {
+      await session.begin();
+    } catch (error) {
+      await session.dispose().catch(() => {});
+      throw error;
+    }
     return session;
   }
 
@@ -110,15 +123,34 @@ export class LiveSession {
   }
 
   /** `capturedAt`: when the frame was taken (performance clock), so a face is matched to the turn it was seen in. */
-  private async onFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
-    const observation = await this.o.tracker.detect(frame);
-    if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
-    const [face] = await this.o.recognizer.embedFaces([observation.crop]);
-    this.recentFaces.push({ t: capturedAt, face });
-    if (this.recentFaces.length > 200) this.recentFaces.shift();
-    this.facesSeen++;
-    this.emit('frame', { capturedAt, observation, face: Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities });
+  private onFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
+    // Remembered so stop() can wait for the frame in flight; nothing is emitted once stop() has begun.
+    this.frameWork = this.analyseFrame(frame, capturedAt);
+    return this.frameWork;
   }
+
+  private frameWork: Promise<void> = Promise.resolve();
+
+  private async analyseFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
+    if (this.stopped) { frame.close(); return; }
+    try {
+      const observation = await this.o.tracker.detect(frame);
+      if (this.stopped) return;
+      if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
+      const [face] = await this.o.recognizer.embedFaces([observation.crop]);
+      if (this.stopped) return;
+      this.recentFaces.push({ t: capturedAt, face });
+      if (this.recentFaces.length > 200) this.recentFaces.shift();
+      this.facesSeen++;
+      this.emit('frame', { capturedAt, observation, face: Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities, faceMs: face.ms });
+    } catch (error) {
+      // A face path failure must be seen, not only logged: report it once per kind of failure.
+      const text = `Face analysis failed: ${(error as Error).message}`;
+      if (text !== this.lastFrameError) { this.lastFrameError = text; this.emit('notice', { kind: 'error', text }); }
+    }
+  }
+
+  private lastFrameError?: string;
 
   /** Mean of the face embeddings seen in [from, to] (ms, performance clock); undefined when no face was seen. */
   private facesBetween(from: number, to: number): { embedding?: Float32Array; ms?: number } {
@@ -130,27 +162,36 @@ export class LiveSession {
     return { embedding: mean, ms: inTurn.reduce((n, f) => n + f.face.ms, 0) / inTurn.length };
   }
 
-  /** A turn from typed text only (no audio), e.g. the text box's submit; it takes the faces of the last `spanMs`. */
-  addTypedTurn(spanMs = 3000): void {
+  /**
+   * A turn from typed text (no audio), with the faces of the last `spanMs`. `text` given: that text; none: the
+   * caller's `takeTypedText()` (the demo's text box).
+   */
+  addTypedTurn(text?: string, spanMs = 3000): void {
+    if (this.stopped) throw new Error('This session was stopped');
     const now = performance.now();
-    this.queueTurn(undefined, now - spanMs, now);
+    this.queueTurn(undefined, now - spanMs, now, text);
   }
 
+  private stopped = false;
+
   /** Builds one turn from whatever is present (audio segment, faces in its time span, text) and fuses it. */
-  private queueTurn(audio: Float32Array | undefined, startMs: number, endMs: number): void {
+  private queueTurn(audio: Float32Array | undefined, startMs: number, endMs: number, typed?: string): void {
     const { recognizer } = this.o;
     this.queue = this.queue.then(async () => {
+      const allowed = this.o.modalities?.() ?? { text: true, audio: true, face: true };
       // Typed text wins; otherwise a voice turn asks the speech-to-text adapter (typed mode gives none).
-      let transcript = this.o.takeTypedText?.();
-      if (!transcript && audio) {
+      let transcript = typed ?? this.o.takeTypedText?.();
+      if (!transcript && audio && allowed.text) {
         transcript = await this.stt.transcribe({ pcm16k: audio, startMs, endMs }).catch((error: unknown) => {
           this.emit('notice', { kind: error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error', text: `Speech-to-text: ${(error as Error).message}` });
           return undefined;
         });
       }
+      if (!allowed.text) transcript = undefined;
       const speaker = this.o.speaker?.() || 'Me';
-      const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio ? recognizer.embedAudio(audio) : undefined]);
-      const face = this.facesBetween(startMs - 500, endMs + 100);
+      const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio && allowed.audio ? recognizer.embedAudio(audio) : undefined]);
+      const seen = this.facesBetween(startMs - 500, endMs + 100);
+      const face = allowed.face ? seen : {};
       if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
       const result = await recognizer.addTurn({
         speaker, transcript, text: text?.embedding, audio: voice?.embedding, face: face.embedding, startMs, endMs,
@@ -162,8 +203,10 @@ export class LiveSession {
 
   /** Stops reading (the caller stops the tracks first so the camera light goes off at once); pending turns finish. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.stt.stop();
     await this.camera?.stop(); this.camera = undefined;
+    await this.frameWork;
     await this.mic?.stop(); this.mic = undefined;
     // A turn still being spoken when Stop is pressed is analysed, not dropped.
     for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);

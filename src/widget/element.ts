@@ -168,13 +168,18 @@ export class EmoLensRecognizerElement extends HTMLElement {
 
   private async reload(): Promise<void> {
     await this.stop();
+    this.loadGeneration++;
     await this.recognizer?.dispose();
     this.recognizer = undefined;
     this.loading = undefined;
     await this.load();
   }
 
+  /** Bumped by reload() and dispose(): a load that finishes after either is thrown away, not kept. */
+  private loadGeneration = 0;
+
   private async doLoad(): Promise<void> {
+    const generation = this.loadGeneration;
     const backend = this.backend;
     this.setState('loading', 'Loading models…');
     const files = new Map<string, { loaded: number; total: number }>();
@@ -182,7 +187,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
     progress.hidden = false;
     try {
       if (backend && !isBackendName(backend)) throw new TypeError(`Unknown backend "${backend}": use webgpu, webgl, wasm or cpu`);
-      this.recognizer = await createRecognizer({
+      const recognizer = await createRecognizer({
         modelsBaseUrl: this.getAttribute('models') ?? new URL('models/', HERE).href,
         vendorBaseUrl: this.getAttribute('vendor') ?? new URL('vendor/', HERE).href,
         backend: backend && isBackendName(backend) ? backend : undefined,
@@ -194,6 +199,8 @@ export class EmoLensRecognizerElement extends HTMLElement {
           this.emit('progress', event);
         },
       });
+      if (generation !== this.loadGeneration) { await recognizer.dispose(); return; }
+      this.recognizer = recognizer;
       progress.hidden = true;
       this.setState('ready', `Ready (${this.recognizer.backend.backend})`);
       this.emit('ready', { backend: this.recognizer.backend.backend });
@@ -209,40 +216,67 @@ export class EmoLensRecognizerElement extends HTMLElement {
    * user gesture: call it from a click handler, or let the user press the widget's Start button.
    */
   async start(): Promise<void> {
-    if (this.stream) return;
+    if (this.stream || this.starting) return;
     // Checked first: the gesture's activation is transient and must not be spent waiting for the models.
     const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
     if (activation && !activation.isActive) {
       this.fail(new Error('start() needs a user gesture (a click or key press): call it from an event handler'), 'gesture');
       return;
     }
-    await this.load();
-    if (!this.recognizer || this.stateValue !== 'ready') return;
-    const m = this.modalities;
+    // A stop(), a removal or a hidden page while the permission prompt or the session start is pending cancels
+    // this start: whatever it opened is closed again (the camera never stays on behind the user's back).
+    const token = ++this.startToken;
+    const cancelled = (): boolean => token !== this.startToken || !this.isConnected || document.visibilityState === 'hidden';
+    this.starting = true;
+    (this.ui.button as HTMLButtonElement).disabled = true;
     try {
-      this.stream = await openMedia({ video: m.face ? { width: 640, height: 480 } : false, audio: m.audio || m.text ? { channelCount: 1, echoCancellation: true, noiseSuppression: true } : false });
+      await this.load();
+      const recognizer = this.recognizer;
+      if (!recognizer || this.stateValue !== 'ready' || cancelled()) return;
+      // The microphone serves audio (text needs a speech-to-text adapter, which the widget does not pick for you).
+      const m = this.modalities;
+      if (!m.audio && !m.face) { this.fail(new Error('Nothing to capture: modalities has neither audio nor face (type into the text box instead)'), 'options'); return; }
+      let stream: MediaStream;
+      try {
+        stream = await openMedia({ video: m.face ? { width: 640, height: 480 } : false, audio: m.audio ? { channelCount: 1, echoCancellation: true, noiseSuppression: true } : false });
+      } catch (error) {
+        const denied = error instanceof MediaAccessError && error.kind === 'denied';
+        if (denied) this.emit('permissionchange', { state: 'denied', reason: (error as Error).message });
+        this.fail(error, 'media');
+        return;
+      }
+      if (cancelled()) { stream.getTracks().forEach((t) => t.stop()); return; }
+      this.stream = stream;
       this.emit('permissionchange', { state: 'granted' });
-    } catch (error) {
-      const denied = error instanceof MediaAccessError && error.kind === 'denied';
-      if (denied) this.emit('permissionchange', { state: 'denied', reason: (error as Error).message });
-      this.fail(error, 'media');
-      return;
+      this.turns.length = 0;
+      this.ui.turns.replaceChildren();
+      let session: EmoLensSession;
+      try {
+        session = await recognizer.startSession(stream, { speaker: () => this.speaker });
+      } catch (error) {
+        this.stopTracks();
+        this.fail(error, 'session');
+        return;
+      }
+      if (cancelled()) { await session.stop(); this.stopTracks(); return; }
+      this.session = session;
+      this.attach(session, stream);
+    } finally {
+      this.starting = false;
+      this.setState(this.stateValue, this.ui.status.textContent ?? '');
     }
-    this.turns.length = 0;
-    this.ui.turns.replaceChildren();
-    try {
-      this.session = await this.recognizer.startSession(this.stream, { speaker: () => this.speaker });
-    } catch (error) {
-      this.stopTracks();
-      this.fail(error, 'session');
-      return;
-    }
-    this.session.on('frame', (f) => {
+  }
+
+  private startToken = 0;
+  private starting = false;
+
+  private attach(session: EmoLensSession, stream: MediaStream): void {
+    session.on('frame', (f) => {
       this.lastFrame = f;
       if (f.probabilities) this.show(f.probabilities);
       this.emit('emotion', f);
     });
-    this.session.on('turn', (r) => {
+    session.on('turn', (r) => {
       this.lastResult = r; this.turns.push(r);
       this.show(r.probabilities);
       const item = document.createElement('li');
@@ -250,8 +284,8 @@ export class EmoLensRecognizerElement extends HTMLElement {
       this.ui.turns.append(item);
       this.emit('utterance', r);
     });
-    this.session.on('notice', (n) => { if (n.kind === 'error') this.fail(new Error(n.text), 'session'); else this.ui.status.textContent = n.text; });
-    for (const track of this.stream.getTracks()) track.addEventListener('ended', () => { void this.stop(); });
+    session.on('notice', (n) => { if (n.kind === 'error') this.fail(new Error(n.text), 'session'); else this.ui.status.textContent = n.text; });
+    for (const track of stream.getTracks()) track.addEventListener('ended', () => { void this.stop(); });
     this.setState('live', 'Live: analysing on this device');
   }
 
@@ -288,6 +322,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
 
   /** Stops the camera and microphone (at once) and the analysis (a turn being spoken is finished first). */
   async stop(): Promise<void> {
+    this.startToken++; // cancels a start() still waiting for permission or for the session
     if (!this.stream && !this.session) return;
     this.stopTracks();
     const session = this.session;
@@ -299,6 +334,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
   /** Stops, frees the models and ends the workers. The element can load again when re-inserted. */
   async dispose(): Promise<void> {
     await this.stop();
+    this.loadGeneration++;
     await this.recognizer?.dispose();
     this.recognizer = undefined;
     this.loading = undefined;

@@ -50,3 +50,11 @@ test('smoothing 0 passes the stream through; 0.5 averages with the past as hand-
   assert.deepEqual(s.next(a), a, 'reset forgets the past');
   assert.throws(() => new ProbabilitySmoother(1.5), RangeError);
 });
+
+test('mergeConfig treats an option given as undefined as not given, and refuses unknown modality names', () => {
+  const c = mergeConfig(DEFAULT_CONFIG, { worker: undefined, smoothing: undefined, modalities: { face: undefined } }, PAGE);
+  assert.equal(c.worker, true);
+  assert.equal(c.smoothing, 0);
+  assert.equal(c.modalities.face, true);
+  assert.throws(() => mergeConfig(DEFAULT_CONFIG, { modalities: { vidoe: true } as never }, PAGE), /Unknown modality "vidoe"/);
+});
