@@ -75,7 +75,8 @@ function labelTensor(batch: AlignedDialogue[], T: number): tf.Tensor2D {
 /** The text teacher's logits for every turn of a batch (its input: the turn's text embedding). */
 function teacherLogits(teacher: LinearClassifier, input: FusionInput): tf.Tensor3D {
   const [B, T, D] = input.text.shape;
-  return input.text.reshape([B * T, D]).matMul(teacher.w).add(teacher.b).reshape([B, T, teacher.w.shape[1]]) as tf.Tensor3D;
+  // tidy: the reshapes and the product are intermediates (without it each batch leaked three tensors).
+  return tf.tidy(() => input.text.reshape([B * T, D]).matMul(teacher.w).add(teacher.b).reshape([B, T, teacher.w.shape[1]]) as tf.Tensor3D);
 }
 
 export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: TrainOptions): Promise<TrainResult> {
