@@ -58,6 +58,10 @@ test('the ablation runner trains with MAGTKD stage 1, IKD (the shipped text head
   const log = readFileSync(join(work, 'ablation.log'), 'utf8');
   assert.match(log, /\[teacher\] epoch 1\/4 \(MAGTKD stage 1\)/);
   assert.match(log, /\[teacher\] .*"ikd":\{"tau":2,"kappaKl":0.5,"kappaLatent":0.1\}/);
+  // No tensor leaks per batch: the count after each MAGTKD stage-1 epoch (same optimizer, same graph) is the same.
+  const counts = [...log.matchAll(/\[teacher\] epoch [123]\/4 \(MAGTKD stage 1\).*, (\d+) tensors\)/g)].map((m) => Number(m[1]));
+  assert.equal(counts.length, 3);
+  assert.ok(counts.every((n) => n === counts[0]), `tensors after each stage-1 epoch: ${counts.join(', ')}`);
   assert.match(log, /\[student\] .*"compress":\{"teacherDir":"[^"]*teacher","tau":2,"weight":1\}/);
   const table = JSON.parse(readFileSync(join(out, 'ablation.json'), 'utf8'));
   assert.deepEqual(table.rows.map((r: { name: string }) => r.name), ['teacher', 'student']);
