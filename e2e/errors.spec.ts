@@ -14,7 +14,7 @@ const ORIGIN = 'http://127.0.0.1:4173';
 
 /** A page in a Chromium of its own, launched with `args` (the fake-device flags decide the condition). */
 async function pageWith(args: string[]): Promise<{ page: Page; close: () => Promise<void> }> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, ...args] });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...BASE_ARGS, ...args] });
   const page = await browser.newPage();
   return { page, close: () => browser.close() };
 }
