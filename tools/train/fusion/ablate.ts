@@ -6,7 +6,8 @@
  *     [--epochs 8] [--only name,name] [--limit 200]
  *
  * Each variant trains into <work>/<name>/ (resumable: a finished variant, i.e. one with metrics.json, is not
- * re-run). The teacher → student row distils <work>/teacher into the student config. Results:
+ * re-run). The teacher → student row distils <work>/<--student-teacher> (default `teacher`, the full recipe) into
+ * the student config; pick the strongest large row that has finished (e.g. `--student-teacher magt`). Results:
  * <out>/ablation.json (every variant: config, loss settings, parameters, seconds, dev metrics per condition) and
  * <out>/ablation.md (weighted F1 and per-class F1).
  */
@@ -37,9 +38,9 @@ export const VARIANTS: Variant[] = [
   { name: 'magt-summer', what: "MAGT, SUMMER's mean ± 2·std router with Gumbel-softmax, 8 experts", config: { ...TEACHER_CONFIG, router: 'summer', experts: 8, expertHidden: 64 } },
   { name: 'magt-ikd', what: 'MAGT + IKD from the text teacher', config: TEACHER_CONFIG, ikd: true },
   { name: 'magt-magtkd', what: 'MAGT + MAGTKD stage 1 (text teacher → audio, face)', config: TEACHER_CONFIG, magtkd: true },
-  { name: 'teacher', what: 'teacher: MAGT + MAGTKD stage 1 + IKD', config: TEACHER_CONFIG, ikd: true, magtkd: true },
+  { name: 'teacher', what: 'the full recipe: MAGT + MAGTKD stage 1 + IKD', config: TEACHER_CONFIG, ikd: true, magtkd: true },
   { name: 'student-scratch', what: 'student architecture trained from labels only', config: STUDENT_CONFIG },
-  { name: 'student', what: 'student distilled from the teacher (shipped)', config: STUDENT_CONFIG, compress: true },
+  { name: 'student', what: 'student distilled from the teacher (--student-teacher) (shipped)', config: STUDENT_CONFIG, compress: true },
 ];
 
 interface Row { name: string; what: string; config: FusionConfig; parameters: number; seconds: number; bestEpoch: number; settings: Record<string, unknown>; metrics: Record<Condition, EvalResult> }
@@ -72,14 +73,15 @@ async function runVariant(v: Variant, train: FusionSplit, dev: FusionSplit, args
     conflict: Number(args.conflict), dropout: Number(args.dropout), loss: DEFAULT_LOSS_WEIGHTS, textHead: args['text-head']!,
     ikd: v.ikd ? DEFAULT_IKD : undefined,
     magtkd: v.magtkd ? DEFAULT_MAGTKD_STAGE : undefined,
-    compress: v.compress ? { teacherDir: `${args.work}/teacher`, ...DEFAULT_COMPRESS } : undefined,
+    compress: v.compress ? { teacherDir: `${args.work}/${args['student-teacher']}`, ...DEFAULT_COMPRESS } : undefined,
     checkpoint: `${dir}/checkpoint`,
     log: (line) => log(`[${v.name}] ${line}`),
   };
   const result = await trainFusion(train, dev, options);
   disposeParams(result.params);
   const { log: _log, ...settings } = options;
-  const row: Row = { name: v.name, what: v.what, config, parameters: result.parameters, seconds: result.seconds, bestEpoch: result.bestEpoch + 1, settings, metrics: result.metrics };
+  const what = v.compress ? `student distilled from ${args['student-teacher']} (shipped)` : v.what;
+  const row: Row = { name: v.name, what, config, parameters: result.parameters, seconds: result.seconds, bestEpoch: result.bestEpoch + 1, settings, metrics: result.metrics };
   writeFileSync(rowFile, JSON.stringify(row, null, 1));
   return row;
 }
@@ -90,7 +92,7 @@ if (process.argv[1]?.endsWith('ablate.ts')) {
       data: { type: 'string', default: '.cache/fusion' }, work: { type: 'string', default: '.cache/ablation' }, out: { type: 'string', default: 'public/models/fusion' },
       'text-head': { type: 'string', default: 'public/models/text-head' }, epochs: { type: 'string', default: '8' }, batch: { type: 'string', default: '16' },
       lr: { type: 'string', default: '0.002' }, seed: { type: 'string', default: '1' }, conflict: { type: 'string', default: '0.1' }, dropout: { type: 'string', default: '0.2' },
-      only: { type: 'string' }, limit: { type: 'string' },
+      only: { type: 'string' }, limit: { type: 'string' }, 'student-teacher': { type: 'string', default: 'teacher' },
     },
   });
   await useWasmBackend();
