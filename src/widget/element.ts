@@ -30,7 +30,7 @@ export interface EmoLensWidgetEventMap {
 const MODALITY_NAMES: readonly Modality[] = ['text', 'audio', 'face'];
 
 /** Folder of this module: a script tag needs no configuration, models and runtimes sit beside it. */
-const HERE = new URL('./', import.meta.url).href;
+const HERE = new URL(/* @vite-ignore */ './', import.meta.url).href;
 
 const STYLE = `
 :host { display: block; font-family: var(--emolens-font, system-ui, sans-serif); color: var(--emolens-fg, #1b1f24);
