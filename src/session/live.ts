@@ -2,7 +2,7 @@
  * A live session over one MediaStream: video frames → face worker (box + 48×48 crop) → face encoder, emitted per
  * frame; microphone → AudioWorklet → voice-activity turns → audio encoder (+ a transcript from the speech-to-text
  * adapter or the caller's typed text) + the faces seen during the turn → fused with the conversation so far,
- * emitted per turn. The demo page and (later) the widget and library drive it; it owns no DOM.
+ * emitted per turn. The demo page, the library (src/index.ts) and the widget drive it; it owns no DOM.
  *
  * Turns are processed one at a time, in order, so the conversation context stays causal. Every VideoFrame is
  * closed by the camera reader; `stop()` analyses a turn still being spoken instead of dropping it.
