@@ -11,7 +11,7 @@ import type { Modality } from './labels.ts';
 import type { BackendChoice } from './runtime/backend-names.ts';
 import type { TurnEngine } from './session/results.ts';
 import { RemoteRecognizer } from './runtime/remote-recognizer.ts';
-import { resampleTo16k } from './audio/features.ts';
+import { downmix, resampleTo16k } from './audio/features.ts';
 import { FaceTracker } from './video/face-tracker.ts';
 import type { FaceBox } from './video/face-crop.ts';
 import { LiveSession, type Notice } from './session/live.ts';
@@ -81,9 +81,7 @@ async function localEngine(config: EmoLensConfig): Promise<Engine> {
 function mono(audio: AudioInput): { pcm: Float32Array; sampleRate: number } {
   const channels = 'getChannelData' in audio ? Array.from({ length: audio.numberOfChannels }, (_, c) => audio.getChannelData(c)) : Array.isArray(audio.pcm) ? audio.pcm : [audio.pcm];
   if (!channels.length || !channels[0].length) throw new RangeError('The audio is empty');
-  const out = new Float32Array(channels[0].length);
-  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] += ch[i] / channels.length;
-  return { pcm: out, sampleRate: audio.sampleRate };
+  return { pcm: downmix(channels), sampleRate: audio.sampleRate };
 }
 
 export class EmoLensRecognizer {

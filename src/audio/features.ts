@@ -593,6 +593,13 @@ export class Resampler {
   }
 }
 
+/** The average of the channels (all the same length): what every EmoLens path hears from a stereo source. */
+export function downmix(channels: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(channels[0]?.length ?? 0);
+  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] += ch[i] / channels.length;
+  return out;
+}
+
 /** One-shot resampling of a whole clip to 16 kHz (or `toRate`), with the same filter as the streaming path. */
 export function resampleTo16k(pcm: Float32Array, fromRate: number, toRate: number = AUDIO_FEATURES.sampleRate): Float32Array {
   if (fromRate === toRate) return pcm.slice();

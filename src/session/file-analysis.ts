@@ -5,7 +5,7 @@
  * taken by seeking a muted <video> and wrapping each position in a WebCodecs VideoFrame, which goes through the
  * same face worker and encoder as live frames. Each turn is fused with the faces seen during it.
  */
-import { resampleTo16k } from '../audio/features.ts';
+import { downmix, resampleTo16k } from '../audio/features.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import type { FaceTracker } from '../video/face-tracker.ts';
 import type { TurnEngine, TurnResult } from './results.ts';
@@ -45,12 +45,8 @@ async function decodeSoundtrack(file: Blob): Promise<Float32Array | undefined> {
   const context = new OfflineAudioContext(1, 1, 16000);
   const decoded = await context.decodeAudioData(await file.arrayBuffer()).catch(() => undefined);
   if (!decoded || decoded.length === 0) return undefined;
-  const mono = new Float32Array(decoded.length);
-  for (let c = 0; c < decoded.numberOfChannels; c++) {
-    const channel = decoded.getChannelData(c);
-    for (let i = 0; i < mono.length; i++) mono[i] += channel[i] / decoded.numberOfChannels;
-  }
-  return resampleTo16k(mono, decoded.sampleRate);
+  const channels = Array.from({ length: decoded.numberOfChannels }, (_, c) => decoded.getChannelData(c));
+  return resampleTo16k(downmix(channels), decoded.sampleRate);
 }
 
 /** Resolves on `ok`, rejects on `fail` or after `timeoutMs` (a decoder that never answers must not hang the page). */

@@ -14,6 +14,7 @@
 import { createRecognizer, LABELS, openMedia, MediaAccessError, type EmoLensRecognizer, type EmoLensSession, type EmotionResult, type FrameEmotion, type Modality, type Probabilities } from '../index.ts';
 import type { ProgressEvent as AssetProgress } from '../runtime/assets.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
+import { argmax } from '../session/smoothing.ts';
 
 export type WidgetState = 'idle' | 'loading' | 'ready' | 'live' | 'error';
 
@@ -302,10 +303,9 @@ export class EmoLensRecognizerElement extends HTMLElement {
   }
 
   private show(p: Probabilities): void {
-    let best: (typeof LABELS)[number] = LABELS[0];
-    for (const l of LABELS) if (p[l] > p[best]) best = l;
-    this.ui.label.textContent = best;
-    (this.root.querySelector('.confidence') as HTMLElement).textContent = `${Math.round(p[best] * 100)}%`;
+    const { label, confidence } = argmax(p);
+    this.ui.label.textContent = label;
+    (this.root.querySelector('.confidence') as HTMLElement).textContent = `${Math.round(confidence * 100)}%`;
     this.ui.bars.replaceChildren(...LABELS.flatMap((l) => {
       const name = document.createElement('span'); name.textContent = l;
       const bar = document.createElement('span'); bar.className = 'bar';

@@ -123,3 +123,10 @@ test('features are deterministic, and the encoder input crops/pads to maxFrames'
   assert.equal(short.frames, frameCount(SR / 2));
   assert.equal(short.mel[short.mel.length - 1], Math.fround(Math.log(AUDIO_FEATURES.logOffset)));
 });
+
+test('downmix averages the channels sample by sample', async () => {
+  const { downmix } = await import('../../src/audio/features.ts');
+  const mixed = downmix([Float32Array.from([1, 0, -1]), Float32Array.from([0, 1, -1])]);
+  assert.deepEqual(Array.from(mixed), [0.5, 0.5, -1]);
+  assert.equal(downmix([]).length, 0);
+});
