@@ -207,6 +207,10 @@ def main():
         state = ck["state"]
         gen.set_state(ck["gen"])
         log(f"resumed from epoch {state['epoch']} step {state['step']} (best val acc {state['best_acc']:.4f})")
+        if state["total_steps"] and args.epochs * steps_per_epoch < state["total_steps"]:
+            # A resumed run may be given fewer epochs than first planned: the cosine schedule is re-fitted to end there.
+            state["total_steps"] = args.epochs * steps_per_epoch
+            log(f"schedule shortened to {state['total_steps']} steps ({args.epochs} epochs)")
     log(f"face encoder: arch {json.dumps(arch)} params {n_params} ({n_params * 4} bytes float32)")
     log(f"train {len(x_train)} val {len(x_val)} counts {counts.astype(int).tolist()} class weights {np.round(w, 3).tolist()}")
     log(f"args {vars(args)}")

@@ -88,9 +88,9 @@ class Head(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, layers=2):
+    def __init__(self, layers=2, emb=64):
         super().__init__()
-        self.encoder = TextEncoder(layers=layers)
+        self.encoder = TextEncoder(layers=layers, emb=emb)
         self.head = Head()
 
     def forward(self, ids, mask, types):
@@ -142,13 +142,49 @@ def mask_tokens(x, gen, rate=0.15):
     return inputs, targets
 
 
+def init_word_table(encoder, path, logfile, seed):
+    """Starts the word table from pretrained vectors (tools/train/prepare-word-vectors.ts: GloVe in the WordPiece
+    vocabulary). Whole-word entries get their vector (projected by PCA when the table is narrower), the rest
+    (continuation pieces, special tokens) random rows of the same scale; the table is scaled to unit std, the scale
+    of nn.Embedding's own init. [PAD] stays zero."""
+    table, meta = read_tensor(path)
+    found = read_tensor(path + ".found")[0].astype(bool)
+    vocab, dims = table.shape
+    width = encoder.cfg["embedding_size"]
+    if vocab != encoder.cfg["vocab_size"]:
+        raise SystemExit(f"{path}: {vocab} rows, the encoder's vocabulary has {encoder.cfg['vocab_size']}")
+    known = table[found].astype(np.float64)
+    known -= known.mean(0)
+    if width < dims:
+        _, _, vt = np.linalg.svd(known, full_matrices=False)
+        known = known @ vt[:width].T
+    elif width > dims:
+        raise SystemExit(f"--emb {width} is wider than the word vectors ({dims})")
+    known /= known.std()
+    out = np.random.default_rng(seed).normal(0.0, 1.0, (vocab, width))
+    out[found] = known
+    out[0] = 0.0
+    with torch.no_grad():
+        encoder.word.weight.copy_(torch.from_numpy(out.astype(np.float32)))
+    log(logfile, f"word table initialised from {path} ({meta.get('source', '?')}): {int(found.sum())} of {vocab} rows")
+
+
+def param_groups(model, word_lr_scale):
+    """The pretrained word table can learn more slowly than the rest (lr_scale on its group)."""
+    word = model.encoder.word.weight
+    rest = [p for p in model.parameters() if p is not word]
+    return [{"params": rest, "lr_scale": 1.0}, {"params": [word], "lr_scale": word_lr_scale}]
+
+
 def pretrain_mlm(model, ids, lengths, args, logfile, rng):
     """Self-supervised pretraining of the encoder on the training corpora's own text (no labels): masked-token
     prediction for args.mlm_minutes of wall clock, resumable from <run>/mlm.pt. Returns the encoder's state."""
     path = os.path.join(args.run, "mlm.pt")
     head = MlmHead(model.encoder)
     params = list(model.encoder.parameters()) + list(head.parameters())
-    opt = torch.optim.AdamW(params, lr=args.mlm_lr, weight_decay=0.01)
+    word = model.encoder.word.weight
+    opt = torch.optim.AdamW([{"params": [p for p in params if p is not word], "lr_scale": 1.0},
+                             {"params": [word], "lr_scale": args.word_lr_scale}], lr=args.mlm_lr, weight_decay=0.01)
     st = {"step": 0, "seconds": 0.0, "done": False}
     if os.path.exists(path):
         ck = torch.load(path)
@@ -169,7 +205,7 @@ def pretrain_mlm(model, ids, lengths, args, logfile, rng):
                 break
             lr = args.mlm_lr * min(1.0, (st["step"] + 1) / 500) * max(0.02, 1 - used / budget)
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = lr * g.get("lr_scale", 1.0)
             x, m, t = to_batch(ids, rows)
             inputs, targets = mask_tokens(x, gen)
             hidden = model.encoder(inputs, m, t)
@@ -415,6 +451,9 @@ def main():
     ap.add_argument("--layers", type=int, default=4, help="transformer layers (v1 shipped 2)")
     ap.add_argument("--mlm-minutes", type=float, default=0.0, help="masked-LM pretraining budget before fine-tuning")
     ap.add_argument("--mlm-lr", type=float, default=1e-3)
+    ap.add_argument("--emb", type=int, default=64, help="width of the factorised word table")
+    ap.add_argument("--word-vectors", default=None, help="pretrained word table (prepare-word-vectors.ts) to start from")
+    ap.add_argument("--word-lr-scale", type=float, default=1.0, help="learning-rate multiplier of the word table")
     ap.add_argument("--no-quantize-embedding", dest="quantize_embedding", action="store_false",
                     help="keep the word table float32 (the default stores it int8 per row in the ONNX file)")
     ap.add_argument("--resume", action="store_true")
@@ -447,10 +486,10 @@ def main():
     else:
         args.parity_ids, args.parity_texts = ids[:4].astype(np.int32), []
 
-    model = Classifier(layers=args.layers)
+    model = Classifier(layers=args.layers, emb=args.emb)
     ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     state = {"epoch": 0, "step": 0, "best": -1.0, "history": []}
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(param_groups(model, args.word_lr_scale), lr=args.lr, weight_decay=0.01)
     if (args.resume or args.export_only) and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
@@ -465,9 +504,12 @@ def main():
             {CORPORA[c]: int((corpus == c).sum()) for c in range(len(CORPORA)) if (corpus == c).any()}))
         log(logfile, f"params {sum(p.numel() for p in model.parameters())}")
 
-    if args.mlm_minutes > 0 and not args.export_only and state["step"] == 0:
+    fresh = not args.export_only and state["step"] == 0
+    if fresh and args.word_vectors and not os.path.exists(os.path.join(args.run, "mlm.pt")):
+        init_word_table(model.encoder, args.word_vectors, logfile, args.seed)
+    if args.mlm_minutes > 0 and fresh:
         pretrain_mlm(model, ids, lengths, args, logfile, np.random.default_rng(args.seed + 1000))
-        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+        opt = torch.optim.AdamW(param_groups(model, args.word_lr_scale), lr=args.lr, weight_decay=0.01)
 
     epochs = 1 if args.smoke else args.epochs
     steps_per_epoch = 2 if args.smoke else math.ceil(min(args.epoch_rows, len(ids)) / args.batch)
@@ -493,7 +535,7 @@ def main():
         loss_sum, seen, t_ep, stopped = 0.0, 0, time.time(), False
         for bi, rows in enumerate(batches):
             for g in opt.param_groups:
-                g["lr"] = args.lr * sched(state["step"])
+                g["lr"] = args.lr * sched(state["step"]) * g.get("lr_scale", 1.0)
             x, m, t = to_batch(ids, rows)
             _, _, logits = model(x, m, t)
             loss = F.cross_entropy(logits, torch.from_numpy(labels[rows]), weight=wt, label_smoothing=0.05)
