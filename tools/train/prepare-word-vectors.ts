@@ -79,4 +79,4 @@ async function main(): Promise<void> {
   console.log(`word vectors: ${hits} of ${vocab.length} vocabulary entries found (${((Date.now() - t0) / 1000).toFixed(1)} s) → ${values.out}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("prepare-word-vectors.ts")) await main();
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('prepare-word-vectors.ts')) await main();
