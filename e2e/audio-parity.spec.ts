@@ -67,22 +67,30 @@ test('AudioWorklet capture and Node give the same features for the same clip', a
   // The clip: 3 s of the e2e espeak fixture (speech with a pause), decoded at the page's device rate.
   const full = await decodeAudioFile(FAKE_AUDIO, rate);
   const clip = full.slice(0, 3 * rate);
-  const res = await page.evaluate(([s, r]) => ((window as any).audioParity as PageApi).capture(s, r), [Array.from(clip), rate] as const);
-  expect(res.captureRate).toBe(rate);
-  const captured = Float32Array.from(res.pcm16k);
-
-  const lag = bestLag(resampleTo16k(clip, rate), captured, 16000);
-  // Node path: the same Resampler on the whole clip delayed by D device samples; D refined around the coarse lag.
-  let ref: Float32Array = new Float32Array(0), aligned: Float32Array = ref, corr = -Infinity, delay = 0;
-  const d0 = Math.round((lag * rate) / 16000);
-  for (let d = Math.max(0, d0 - 4); d <= d0 + 4; d++) {
-    const delayed = new Float32Array(d + clip.length);
-    delayed.set(clip, d);
-    const r = resampleTo16k(delayed, rate);
-    const a = captured.slice(0, r.length);
-    if (a.length < r.length) continue;
-    const c = correlation(r, a);
-    if (c > corr) { corr = c; ref = r; aligned = a; delay = d; }
+  // Real-time capture: two AudioContexts on a loaded 2-core machine can drop a render quantum, which shows as a
+  // waveform correlation far below 1 (measured 0.78-0.89 on such captures, 1.000000 on clean ones). A dropped
+  // quantum is the machine, not the feature code: capture again (at most 3 tries); every check below still applies
+  // to the capture that is used.
+  let ref: Float32Array = new Float32Array(0), aligned: Float32Array = ref, corr = -Infinity, delay = 0, tries = 0;
+  while (tries < 3 && corr < 0.999) {
+    tries++;
+    const res = await page.evaluate(([s, r]) => ((window as any).audioParity as PageApi).capture(s, r), [Array.from(clip), rate] as const);
+    expect(res.captureRate).toBe(rate);
+    const captured = Float32Array.from(res.pcm16k);
+    const lag = bestLag(resampleTo16k(clip, rate), captured, 16000);
+    // Node path: the same Resampler on the whole clip delayed by D device samples; D refined around the coarse lag.
+    corr = -Infinity;
+    const d0 = Math.round((lag * rate) / 16000);
+    for (let d = Math.max(0, d0 - 4); d <= d0 + 4; d++) {
+      const delayed = new Float32Array(d + clip.length);
+      delayed.set(clip, d);
+      const r = resampleTo16k(delayed, rate);
+      const a = captured.slice(0, r.length);
+      if (a.length < r.length) continue;
+      const c = correlation(r, a);
+      if (c > corr) { corr = c; ref = r; aligned = a; delay = d; }
+    }
+    if (corr < 0.999) console.log(`audio parity: capture ${tries} glitched (waveform corr ${corr.toFixed(6)})`);
   }
   expect(aligned.length).toBeGreaterThan(0);
 
@@ -113,7 +121,7 @@ test('AudioWorklet capture and Node give the same features for the same clip', a
     name, node: node.prosodyStats[i], browser: browser.prosodyStats[i], diff: Math.abs(browser.prosodyStats[i] - node.prosodyStats[i]),
     tol: Math.max(0.01 * Math.abs(node.prosodyStats[i]), STAT_FLOOR[name]),
   }));
-  console.log(`audio parity: device ${rate} Hz, latency ${delay} device samples (${(delay / rate * 1000).toFixed(1)} ms), waveform corr ${corr.toFixed(6)}, active frames ${diffs.length / M}/${node.frames}; `
+  console.log(`audio parity: device ${rate} Hz, capture ${tries}, latency ${delay} device samples (${(delay / rate * 1000).toFixed(1)} ms), waveform corr ${corr.toFixed(6)}, active frames ${diffs.length / M}/${node.frames}; `
     + `log-mel |Δ| mean ${meanMel.toExponential(2)} p99 ${p99Mel.toExponential(2)} max ${maxMel.toExponential(2)} nats; page-vs-node same samples max |Δ| ${same}`);
   console.log('prosody stats |Δ| (node → browser): ' + statDiffs.map((d) => `${d.name} ${d.diff.toExponential(1)}/${d.tol.toPrecision(2)}`).join(', '));
 
