@@ -4,12 +4,13 @@ and the head as a write_state file for tools/train/export-text.ts (which builds 
 
   /usr/bin/python3 tools/train/python/train_text.py --data .cache/text --run .cache/text/run \
       --out public/models/text-encoder [--layers 4] [--mlm-minutes 25] [--minutes 30] [--resume] [--smoke]
+      [--emb 100 --word-vectors .cache/text2/word-vectors --word-lr-scale 0.2]   (v3: GloVe-initialised word table)
 
 Phases: optional masked-LM pretraining on the training text itself (--mlm-minutes; resumable), then supervised
 fine-tuning of encoder + head (--minutes; resumable), then export of the best epoch.
 
 Model (ALBERT-style factorised embedding, stored int8 per row in the ONNX file, keeps it small):
-  word 30522x64 -> Linear 64->128, + position (128) + token type (2) embeddings, LayerNorm, dropout
+  word 30522x--emb (64; v3 ships 100) -> Linear emb->128, + position (128) + token type (2) embeddings, LayerNorm, dropout
   --layers x nn.TransformerEncoderLayer(d=128, 4 heads, ffn 256, GELU, batch_first) -> last_hidden_state [B, L, 128]
   head: masked mean pool -> Linear 128->64, tanh = `embedding` -> Linear 64->7 = `logits` (LABELS order)
 Selection: best MELD-dev weighted F1 over epochs. Each epoch samples a mix of corpora (see sample_epoch).
