@@ -8,7 +8,7 @@ import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
 import { configureTransformers } from './text/env.ts';
 import { TextEncoder as TextEmotionEncoder } from './text/encoder.ts';
-import { formatTurnWithContext, type PastTurn } from './text/tokenizer.ts';
+import { type PastTurn } from './text/tokenizer.ts';
 import { AudioEncoder } from './audio/encoder.ts';
 import { extractAudioFeatures } from './audio/features.ts';
 import { FaceEncoder } from './video/face-encoder.ts';
@@ -79,15 +79,15 @@ export class Recognizer implements TurnEngine {
   }
 
   /**
-   * Text branch of one turn. The encoder reads the turn with its dialogue context (formatTurnWithContext):
-   * `context` defaults to the transcripts of this recognizer's conversation so far; pass [] for none.
+   * Text branch of one turn, in the encoder's input form (TextEncoder.formatTurn; with dialogue context for
+   * EmoLens's own encoders): `context` defaults to the transcripts of this recognizer's conversation so far; pass [] for none.
    */
   async embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
     const trimmed = text.trim();
     if (!trimmed) throw new Error('Empty text: type what was said, or leave the text out of the turn');
     const started = performance.now();
     const context = options.context ?? this.conversation.results.filter((r) => r.transcript).map((r) => ({ speaker: r.speaker, text: r.transcript! }));
-    const [r] = await this.text.classify([formatTurnWithContext(options.speaker, trimmed, context)]);
+    const [r] = await this.text.classify([this.text.formatTurn(options.speaker, trimmed, context)]);
     return { ...r, ms: performance.now() - started };
   }
 

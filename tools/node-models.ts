@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { join } from 'node:path';
 import { TextEncoder as TextEmotionEncoder } from '../src/text/encoder.ts';
-import { withDialogueContext } from '../src/text/tokenizer.ts';
 import { AudioEncoder } from '../src/audio/encoder.ts';
 import { extractAudioFeatures } from '../src/audio/features.ts';
 import { FaceEncoder } from '../src/video/face-encoder.ts';
@@ -39,13 +38,13 @@ export async function loadTextEncoder(modelsDir = MODELS_DIR, model = 'text-enco
 }
 
 /**
- * Text embeddings of utterances given in dialogue order: each one read with its previous turns in the same
- * dialogue (`withDialogueContext`, the input form the text encoder was trained on). Pass every turn, labelled or
+ * Text embeddings of utterances given in dialogue order, in the encoder's input form (`formatDialogue`: for
+ * EmoLens's own encoders each turn with its previous turns in the same dialogue). Pass every turn, labelled or
  * not, and filter afterwards: unlabelled turns are context for the next ones.
  */
 export async function embedTexts(encoder: TextEmotionEncoder, items: { text: string; speaker?: string; dialogueId?: string }[], onProgress?: (done: number) => void): Promise<Embedded> {
   const out: Embedded = { embeddings: [], probs: [] };
-  const inputs = withDialogueContext(items);
+  const inputs = encoder.formatDialogue(items);
   for (let i = 0; i < items.length; i += 256) {
     const chunk = inputs.slice(i, i + 256);
     for (const r of await encoder.classify(chunk)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); }

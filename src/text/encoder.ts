@@ -4,12 +4,14 @@
  * mean-pooled sentence vector; a small tfjs head (public/models/text-head) maps it to `embedding` [D] and 7-class
  * logits. The head is the model-specific part: it must have been fitted on the same encoder's pooled vectors.
  *
- * Inputs are utterances already in the model's input form: use `formatUtterance(speaker, text)` from ./tokenizer.
+ * Inputs are utterances already in the model's input form: build them with `formatTurn` / `formatDialogue`, which
+ * follow the form the model folder names (`inputForm`).
  * Named TextEncoder as in the design; it shadows the DOM's TextEncoder only in modules that import it (alias below).
  */
 import * as tf from '@tensorflow/tfjs';
 import { pipeline, type FeatureExtractionPipeline, type ProgressCallback } from '@huggingface/transformers';
 import { configureTransformers, ensureTransformersConfigured, type TransformersConfig } from './env.ts';
+import { formatDialogueInputs, formatTurnInput, type PastTurn, type TextInputForm } from './tokenizer.ts';
 
 export interface TextEncoderOptions extends TransformersConfig {
   /** Transformers.js model id, or a folder name under `localModelPath` (default 'text-encoder'). */
@@ -41,6 +43,8 @@ export class TextEncoder {
     private head: tf.LayersModel | undefined,
     readonly model: string,
     private batchSize: number,
+    /** What the encoder was trained to read (config.json `emolens_input_form`; default 'turn-with-context'). */
+    readonly inputForm: TextInputForm,
   ) {}
 
   static async load(options: TextEncoderOptions = {}): Promise<TextEncoder> {
@@ -56,7 +60,20 @@ export class TextEncoder {
     // Cast: pipeline()'s overloads are too deep for the type checker with a non-literal options object.
     const extractor = (await (pipeline as (task: string, model: string, o: unknown) => Promise<unknown>)('feature-extraction', model, pipeOptions)) as FeatureExtractionPipeline;
     const head = options.head === undefined ? undefined : await tf.loadLayersModel(options.head);
-    return new TextEncoder(extractor, head, model, options.batchSize ?? 32);
+    const config = (extractor.model as unknown as { config?: { emolens_input_form?: string } }).config;
+    const form = config?.emolens_input_form ?? 'turn-with-context';
+    if (form !== 'turn' && form !== 'turn-with-context') throw new Error(`TextEncoder: "${model}" asks for an unknown input form "${form}"`);
+    return new TextEncoder(extractor, head, model, options.batchSize ?? 32, form);
+  }
+
+  /** This encoder's input for one turn (`past`: earlier turns of the conversation, oldest first). */
+  formatTurn(speaker: string | undefined, text: string, past: readonly PastTurn[] = []): string {
+    return formatTurnInput(this.inputForm, speaker, text, past);
+  }
+
+  /** This encoder's inputs for utterances in dialogue order; pass unlabelled turns too (they are context). */
+  formatDialogue(items: readonly (PastTurn & { dialogueId?: string })[]): string[] {
+    return formatDialogueInputs(this.inputForm, items);
   }
 
   /** Mean-pooled last hidden states (Transformers.js `pooling: 'mean'`, not normalised), one vector per text. */

@@ -55,6 +55,23 @@ export function formatTurnWithContext(speaker: string | undefined, text: string,
 }
 
 /**
+ * What a text encoder reads for one turn, named by its model folder (`config.json` `emolens_input_form`):
+ * - 'turn-with-context' (default; EmoLens's own encoders): formatTurnWithContext, speaker names and previous turns;
+ * - 'turn': the turn's words alone. Universal Sentence Encoder was trained on plain sentences: measured on MELD dev
+ *   with a linear probe, a speaker prefix cost 3 points of weighted F1 and the context form 11 (model card).
+ */
+export type TextInputForm = 'turn-with-context' | 'turn';
+
+export function formatTurnInput(form: TextInputForm, speaker: string | undefined, text: string, past: readonly PastTurn[] = []): string {
+  return form === 'turn' ? text.trim() : formatTurnWithContext(speaker, text, past);
+}
+
+/** formatTurnInput for utterances in dialogue order (see withDialogueContext). */
+export function formatDialogueInputs(form: TextInputForm, items: readonly (PastTurn & { dialogueId?: string })[]): string[] {
+  return form === 'turn' ? items.map((item) => item.text.trim()) : withDialogueContext(items);
+}
+
+/**
  * Encoder inputs for utterances given in dialogue order: each turn with the turns before it in the same dialogue
  * (consecutive items sharing a `dialogueId`; items without one get no context). Unlabelled turns count as
  * context too, so callers pass every turn and filter afterwards.

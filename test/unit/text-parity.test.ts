@@ -1,7 +1,7 @@
 /**
  * Parity of the shipped text model with PyTorch: the ONNX encoder run by Transformers.js (feature-extraction, mean
  * pooling) must reproduce PyTorch's mean-pooled hidden state, and the tfjs head PyTorch's embedding and logits, on the
- * reference sentences train_text.py stored in public/models/text-encoder/parity/.
+ * reference sentences train_text.py stored in public/models/text-encoder-compact/parity/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { TextTokenizer, formatTurnWithContext } from '../../src/text/tokenizer.t
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader, loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
 
-const PARITY = 'public/models/text-encoder/parity';
+const PARITY = 'public/models/text-encoder-compact/parity';
 configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
 
 const ids = readTensor<{ texts: string[] }>(`${PARITY}/ids`);
@@ -32,12 +32,12 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 test('reference sentences tokenize to the ids PyTorch saw', async () => {
   assert.equal(texts.length, rows);
-  const tok = await TextTokenizer.load('text-encoder');
+  const tok = await TextTokenizer.load('text-encoder-compact');
   assert.deepEqual([...tok.tokenize(texts, L).inputIds], [...ids.data]);
 });
 
 test('Transformers.js feature-extraction (mean pooling) = PyTorch mean-pooled hidden state within 1e-4', async () => {
-  const extractor = await pipeline('feature-extraction', 'text-encoder');
+  const extractor = await pipeline('feature-extraction', 'text-encoder-compact');
   const out = await extractor(texts, { pooling: 'mean', normalize: false }); // batched: padding must not leak
   assert.deepEqual(out.dims, pooled.shape);
   const diff = maxAbsDiff(out.data as Float32Array, pooled.data as Float32Array);
@@ -46,14 +46,14 @@ test('Transformers.js feature-extraction (mean pooling) = PyTorch mean-pooled hi
 });
 
 test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.classify end to end', async () => {
-  const head = await loadLayersModelFromDisk('public/models/text-head');
+  const head = await loadLayersModelFromDisk('public/models/text-head-compact');
   const [e, l] = tf.tidy(() => head.predict(tf.tensor2d(pooled.data as Float32Array, pooled.shape as [number, number])) as tf.Tensor[]);
   assert.ok(maxAbsDiff(await e.data(), embedding.data as Float32Array) < 1e-4);
   assert.ok(maxAbsDiff(await l.data(), logits.data as Float32Array) < 1e-4);
   tf.dispose([e, l]);
   head.dispose();
 
-  const encoder = await TextEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
+  const encoder = await TextEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
   const preds = await encoder.classify(texts);
   preds.forEach((p, i) => {
     const k = p.logits.length;
@@ -64,8 +64,8 @@ test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.clas
 });
 
 test('a turn with a long dialogue context is cut at the trained length (the turn kept), not an error', async () => {
-  const encoder = await TextEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
-  const tok = await TextTokenizer.load('text-encoder');
+  const encoder = await TextEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
+  const tok = await TextTokenizer.load('text-encoder-compact');
   const long = Array.from({ length: 300 }, (_, i) => `word${i % 7}`).join(' ');
   const input = formatTurnWithContext('Ross', 'We were on a break!', [{ speaker: 'Rachel', text: long }, { speaker: 'Ross', text: long }]);
   // What the pipeline reads = the first 63 tokens + [SEP], as the trainer wrote them.

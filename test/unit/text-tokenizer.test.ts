@@ -4,7 +4,7 @@ import { configureTransformers } from '../../src/text/env.ts';
 import { CONTEXT_TURNS, TextTokenizer, formatTurnWithContext, formatUtterance, withDialogueContext } from '../../src/text/tokenizer.ts';
 
 configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
-const tokenizer = await TextTokenizer.load('text-encoder');
+const tokenizer = await TextTokenizer.load('text-encoder-compact');
 
 test('known ids: "hello world" → [CLS] hello world [SEP]', () => {
   assert.deepEqual(tokenizer.encode('hello world'), [101, 7592, 2088, 102]);

@@ -36,13 +36,13 @@ test('text smoke: prepare → train 2 steps → export → Transformers.js + tfj
   writeFileSync(join(dir, 'dev.csv'), meldCsv(8));
   configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
   const cache = join(dir, 'cache');
-  const summary = await prepareText({ meldTrain: join(dir, 'train.csv'), meldDev: join(dir, 'dev.csv') }, cache, 32);
+  const summary = await prepareText({ meldTrain: join(dir, 'train.csv'), meldDev: join(dir, 'dev.csv') }, cache, 32, 'text-encoder-compact');
   assert.equal((summary.train as { rows: number }).rows, 24);
   assert.deepEqual(readTensor(join(cache, 'train.ids')).shape, [24, 32]);
 
   const models = join(dir, 'models');
   execFileSync('/usr/bin/python3', ['tools/train/python/train_text.py', '--smoke', '--batch', '8', '--mlm-minutes', '0.005', '--data', cache,
-    '--run', join(dir, 'run'), '--out', join(models, 'enc'), '--tokenizer-dir', 'public/models/text-encoder'], { stdio: 'pipe' });
+    '--run', join(dir, 'run'), '--out', join(models, 'enc'), '--tokenizer-dir', 'public/models/text-encoder-compact'], { stdio: 'pipe' });
   const log = readFileSync(join(models, 'enc', 'train.log'), 'utf8');
   assert.match(log, /MLM done: [1-9]\d* steps/);
   assert.match(log, /epoch 1 done: 16 rows/);

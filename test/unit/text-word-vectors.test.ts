@@ -5,7 +5,7 @@ import { TextTokenizer } from '../../src/text/tokenizer.ts';
 import { buildWordTable, vocabularyOf } from '../../tools/train/prepare-word-vectors.ts';
 
 configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
-const tokenizer = await TextTokenizer.load('text-encoder');
+const tokenizer = await TextTokenizer.load('text-encoder-compact');
 
 test('vocabularyOf: dense id order, the same ids the page tokenizer emits', () => {
   const vocab = vocabularyOf(tokenizer);

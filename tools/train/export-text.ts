@@ -24,7 +24,6 @@ import { LABELS } from '../../src/labels.ts';
 import { argmaxRows, evaluate, formatReport } from '../../src/eval/metrics.ts';
 import { configureTransformers } from '../../src/text/env.ts';
 import { TextEncoder } from '../../src/text/encoder.ts';
-import { withDialogueContext } from '../../src/text/tokenizer.ts';
 import { diskLoader, diskSaver, readTorchState, torchLinearToTf } from './tfjs-disk.ts';
 import { readMeldCsv } from '../data/text.ts';
 
@@ -73,9 +72,9 @@ export interface RefitOptions {
 /** Fits a fresh head (same architecture) on `model`'s mean-pooled features and saves it to `out`. */
 export async function refitTextHead(options: RefitOptions): Promise<tf.LayersModel> {
   const encoder = await TextEncoder.load({ model: options.model });
-  // The page's input form: each turn with its dialogue context; unlabelled turns are context only.
+  // The page's input form for this encoder; unlabelled turns are context only.
   const all = readMeldCsv(options.trainCsv);
-  const inputs = withDialogueContext(all);
+  const inputs = encoder.formatDialogue(all);
   const keep = all.flatMap((r, i) => (r.label >= 0 ? [i] : []));
   const rows = keep.map((i) => all[i]);
   const pooled = await encoder.embedPooled(keep.map((i) => inputs[i]));
@@ -133,7 +132,7 @@ async function main(): Promise<void> {
   if (values['eval-meld']) {
     const encoder = await TextEncoder.load({ model: values.model, head: diskLoader(values.out!) });
     const all = readMeldCsv(values['eval-meld']);
-    const inputs = withDialogueContext(all);
+    const inputs = encoder.formatDialogue(all);
     const keep = all.flatMap((r, i) => (r.label >= 0 ? [i] : []));
     const rows = keep.map((i) => all[i]);
     const t0 = Date.now();

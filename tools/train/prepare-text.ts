@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS } from '../../src/labels.ts';
 import { configureTransformers } from '../../src/text/env.ts';
-import { CONTEXT_TURNS, DEFAULT_MAX_LENGTH, TextTokenizer, formatUtterance, withDialogueContext } from '../../src/text/tokenizer.ts';
+import { CONTEXT_TURNS, DEFAULT_MAX_LENGTH, TextTokenizer, formatDialogueInputs, formatUtterance, type TextInputForm } from '../../src/text/tokenizer.ts';
 import { writeTensor } from './store.ts';
 import { type Corpus, type Utterance, readDailyDialog, readEmoryNlpCsv, readGoEmotionsEkman, readMeldCsv } from '../data/text.ts';
 
@@ -53,31 +53,41 @@ function labelCounts(rows: Utterance[]): Record<string, number> {
   return counts;
 }
 
-/** The encoder's input for every utterance: with `context`, the turn plus its previous turns (withDialogueContext). */
-export function encoderInputs(rows: Utterance[], context: boolean): string[] {
-  return context ? withDialogueContext(rows) : rows.map((r) => formatUtterance(r.speaker, r.text));
+/** An encoder input form (src/text/tokenizer.ts), or 'speaker-turn' (the turn alone with its speaker: the
+ * `_noctx` dev splits that measure what the context adds). */
+export type PrepareForm = TextInputForm | 'speaker-turn';
+
+const FORM_NOTES: Record<PrepareForm, string> = {
+  'turn-with-context': `formatTurnWithContext(speaker, text, ${CONTEXT_TURNS} previous turns)`,
+  'speaker-turn': 'formatUtterance(speaker, text)',
+  turn: 'the turn text alone (trimmed)',
+};
+
+/** The encoder's input for every utterance, in dialogue order (unlabelled turns are context). */
+export function encoderInputs(rows: Utterance[], form: PrepareForm): string[] {
+  return form === 'speaker-turn' ? rows.map((r) => formatUtterance(r.speaker, r.text)) : formatDialogueInputs(form, rows);
 }
 
-function writeSplit(tokenizer: TextTokenizer, out: string, split: string, rows: Utterance[], maxLength: number, context: boolean): Record<string, unknown> {
-  const inputs = encoderInputs(rows, context);
+function writeSplit(tokenizer: TextTokenizer, tokenizerName: string, out: string, split: string, rows: Utterance[], maxLength: number, form: PrepareForm): Record<string, unknown> {
+  const inputs = encoderInputs(rows, form);
   const keep = rows.map((r) => r.label >= 0 && r.text.length > 0);
   const kept = rows.filter((_, i) => keep[i]);
   const batch = tokenizer.tokenize(inputs.filter((_, i) => keep[i]), maxLength);
   const truncated = kept.filter((_, i) => batch.attentionMask[i * maxLength + maxLength - 1] === 1).length;
-  const meta = { split, maxLength, labels: LABELS, corpora: CORPORA, input: context ? `formatTurnWithContext(speaker, text, ${CONTEXT_TURNS} previous turns)` : 'formatUtterance(speaker, text)', tokenizer: 'bert-base-uncased WordPiece' };
+  const meta = { split, maxLength, labels: LABELS, corpora: CORPORA, input: FORM_NOTES[form], inputForm: form, tokenizer: tokenizerName };
   writeTensor(join(out, `${split}.ids`), batch.inputIds, [kept.length, maxLength], meta);
   writeTensor(join(out, `${split}.labels`), Int32Array.from(kept, (r) => r.label), [kept.length], meta);
   writeTensor(join(out, `${split}.corpus`), Int32Array.from(kept, (r) => CORPORA.indexOf(r.corpus)), [kept.length], meta);
-  const summary = { rows: kept.length, dropped: rows.length - kept.length, truncatedAtMaxLength: truncated, context, labels: labelCounts(kept) };
+  const summary = { rows: kept.length, dropped: rows.length - kept.length, truncatedAtMaxLength: truncated, form, labels: labelCounts(kept) };
   console.log(`${split}: ${JSON.stringify(summary)}`);
   return summary;
 }
 
 /**
- * Writes `train` and every `dev_<corpus>` split with dialogue context (see encoderInputs), plus `dev_<corpus>_noctx`
- * (the same rows, each turn alone) so the trainer can report what the context adds.
+ * Writes `train` and every `dev_<corpus>` split in `form` (see encoderInputs); with dialogue context also
+ * `dev_<corpus>_noctx` (the same rows, each turn alone) so the trainer can report what the context adds.
  */
-export async function prepareText(sources: Sources, out: string, maxLength = DEFAULT_MAX_LENGTH, tokenizerModel = 'text-encoder', context = true): Promise<Record<string, unknown>> {
+export async function prepareText(sources: Sources, out: string, maxLength = DEFAULT_MAX_LENGTH, tokenizerModel = 'text-encoder-compact', form: PrepareForm = 'turn-with-context'): Promise<Record<string, unknown>> {
   const tokenizer = await TextTokenizer.load(tokenizerModel);
   mkdirSync(out, { recursive: true });
   const train: Utterance[] = [];
@@ -91,13 +101,13 @@ export async function prepareText(sources: Sources, out: string, maxLength = DEF
   if (sources.dailydialog) dev.dev_dailydialog = readDailyDialog(sources.dailydialog, 'validation');
   if (train.length === 0) throw new Error('prepare-text: no training corpus given (use --data or --meld-train ...)');
   const summary: Record<string, unknown> = { sources, maxLength };
-  summary.train = writeSplit(tokenizer, out, 'train', train, maxLength, context);
+  summary.train = writeSplit(tokenizer, tokenizerModel, out, 'train', train, maxLength, form);
   const perCorpus: Record<string, number> = {};
   for (const r of train) if (r.label >= 0) perCorpus[r.corpus] = (perCorpus[r.corpus] ?? 0) + 1;
   (summary.train as Record<string, unknown>).corpora = perCorpus;
   for (const [split, rows] of Object.entries(dev)) {
-    summary[split] = writeSplit(tokenizer, out, split, rows, maxLength, context);
-    if (context) summary[`${split}_noctx`] = writeSplit(tokenizer, out, `${split}_noctx`, rows, maxLength, false);
+    summary[split] = writeSplit(tokenizer, tokenizerModel, out, split, rows, maxLength, form);
+    if (form === 'turn-with-context') summary[`${split}_noctx`] = writeSplit(tokenizer, tokenizerModel, out, `${split}_noctx`, rows, maxLength, 'speaker-turn');
   }
   const parity = tokenizer.tokenize(PARITY_TEXTS, maxLength);
   writeTensor(join(out, 'parity.ids'), parity.inputIds, [PARITY_TEXTS.length, maxLength], { texts: PARITY_TEXTS, maxLength });
@@ -111,14 +121,16 @@ async function main(): Promise<void> {
       data: { type: 'string' }, out: { type: 'string', default: '.cache/text' }, 'max-length': { type: 'string' },
       'meld-train': { type: 'string' }, 'meld-dev': { type: 'string' }, 'emorynlp-train': { type: 'string' },
       'emorynlp-dev': { type: 'string' }, dailydialog: { type: 'string' }, goemotions: { type: 'string' },
-      'model-path': { type: 'string', default: 'public/models' }, tokenizer: { type: 'string', default: 'text-encoder' },
-      'no-context': { type: 'boolean', default: false },
+      'model-path': { type: 'string', default: 'public/models' }, tokenizer: { type: 'string', default: 'text-encoder-compact' },
+      'no-context': { type: 'boolean', default: false }, 'input-form': { type: 'string' },
     },
   });
   configureTransformers({ localModelPath: values['model-path'], allowRemoteModels: false });
   const t0 = Date.now();
-  const { 'no-context': noContext, ...paths } = values;
-  await prepareText(sourcesFrom(paths), values.out!, Number(values['max-length'] ?? DEFAULT_MAX_LENGTH), values.tokenizer, !noContext);
+  const { 'no-context': noContext, 'input-form': inputForm, ...paths } = values;
+  const form = (inputForm ?? (noContext ? 'speaker-turn' : 'turn-with-context')) as PrepareForm;
+  if (!(form in FORM_NOTES)) throw new Error(`prepare-text: --input-form must be one of ${Object.keys(FORM_NOTES).join(', ')}`);
+  await prepareText(sourcesFrom(paths), values.out!, Number(values['max-length'] ?? DEFAULT_MAX_LENGTH), values.tokenizer, form);
   console.log(`prepare-text done in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${values.out}`);
 }
 

@@ -75,6 +75,47 @@ def tf_state(model):
     return out
 
 
+def load_tfjs_weights(model, model_dir):
+    """Inverse of tools/train/export-face.ts: copies a shipped tfjs LayersModel (model.json + weights.bin) back into
+    FaceNet, so a new run can continue from the released weights (the PyTorch checkpoints are not kept)."""
+    with open(os.path.join(model_dir, "model.json")) as f:
+        manifest = json.load(f)["weightsManifest"]
+    raw, arrays, offset = b"".join(open(os.path.join(model_dir, p), "rb").read() for g in manifest for p in g["paths"]), {}, 0
+    for g in manifest:
+        for w in g["weights"]:
+            assert w["dtype"] == "float32", w
+            n = int(np.prod(w["shape"]))
+            arrays[w["name"]] = np.frombuffer(raw, dtype="<f4", count=n, offset=offset).reshape(w["shape"])
+            offset += 4 * n
+    torch_names = {"input_bn": "input_bn"}
+    for b, n_convs in enumerate(model_convs(model)):
+        for j in range(n_convs):
+            torch_names[f"b{b}_conv{j}"] = f"blocks.{b}.{3 * j}"
+            torch_names[f"b{b}_bn{j}"] = f"blocks.{b}.{3 * j + 1}"
+    torch_names.update(embedding="embedding", logits="logits")
+    bn_keys = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean", "moving_variance": "running_var"}
+    state = model.state_dict()
+    loaded = set()
+    for name, arr in arrays.items():
+        layer, key = name.split("/")
+        if key == "kernel":
+            # tfjs conv [kh,kw,in,out] -> torch [out,in,kh,kw]; dense [in,out] -> [out,in]
+            t = arr.transpose(3, 2, 0, 1) if arr.ndim == 4 else arr.T
+            target = f"{torch_names[layer]}.weight"
+        else:
+            t, target = arr, f"{torch_names[layer]}.{bn_keys.get(key, key)}"
+        assert state[target].shape == t.shape, f"{name} {t.shape} vs {target} {tuple(state[target].shape)}"
+        state[target] = torch.from_numpy(np.ascontiguousarray(t))
+        loaded.add(target)
+    missing = [k for k in state if k not in loaded and not k.endswith("num_batches_tracked")]
+    assert not missing, f"not in {model_dir}: {missing}"
+    model.load_state_dict(state)
+
+
+def model_convs(model):
+    return [sum(isinstance(m, nn.Conv2d) for m in block) for block in model.blocks]
+
+
 def kd_loss(student_logits, teacher_probs, tau):
     """tau²·KL(p_t^(1/tau) normalised || softmax(s/tau)), batch mean (Hinton et al.: tau² keeps gradients comparable)."""
     t = F.softmax(torch.log(teacher_probs.clamp_min(1e-8)) / tau, dim=1)
@@ -157,6 +198,8 @@ def main():
     ap.add_argument("--teacher", default=None, help="teacher probabilities [N,7] for the train split (face-teacher.ts)")
     ap.add_argument("--kd-weight", type=float, default=0.5, help="weight of the distillation term (0..1)")
     ap.add_argument("--tau", type=float, default=2.0, help="distillation temperature")
+    ap.add_argument("--init-from", default=None,
+                    help="start from an exported tfjs model folder (e.g. public/models/face-encoder) instead of random weights")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--finalize", action="store_true",
                     help="no training: export <work>/best.pt (state, metrics, parity), e.g. when a run must stop early")
@@ -211,6 +254,10 @@ def main():
             # A resumed run may be given fewer epochs than first planned: the cosine schedule is re-fitted to end there.
             state["total_steps"] = args.epochs * steps_per_epoch
             log(f"schedule shortened to {state['total_steps']} steps ({args.epochs} epochs)")
+    if args.init_from and state["step"] == 0:
+        load_tfjs_weights(model, args.init_from)
+        _, init_logits = predict(model, x_val)
+        log(f"initialised from {args.init_from}: val acc {(init_logits.argmax(1) == y_val).float().mean().item():.4f}")
     log(f"face encoder: arch {json.dumps(arch)} params {n_params} ({n_params * 4} bytes float32)")
     log(f"train {len(x_train)} val {len(x_val)} counts {counts.astype(int).tolist()} class weights {np.round(w, 3).tolist()}")
     log(f"args {vars(args)}")

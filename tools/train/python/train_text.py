@@ -3,7 +3,7 @@ then exports the encoder as ONNX in Hugging Face layout (Transformers.js `pipeli
 and the head as a write_state file for tools/train/export-text.ts (which builds the tfjs LayersModel).
 
   /usr/bin/python3 tools/train/python/train_text.py --data .cache/text --run .cache/text/run \
-      --out public/models/text-encoder [--layers 4] [--mlm-minutes 25] [--minutes 30] [--resume] [--smoke]
+      --out public/models/text-encoder-compact [--layers 4] [--mlm-minutes 25] [--minutes 30] [--resume] [--smoke]
       [--emb 100 --word-vectors .cache/text2/word-vectors --word-lr-scale 0.2]   (v3: GloVe-initialised word table)
 
 Phases: optional masked-LM pretraining on the training text itself (--mlm-minutes; resumable), then supervised
@@ -437,7 +437,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=".cache/text")
     ap.add_argument("--run", default=".cache/text/run")
-    ap.add_argument("--out", default="public/models/text-encoder")
+    ap.add_argument("--out", default="public/models/text-encoder-compact")
     ap.add_argument("--tokenizer-dir", default="../shared/models/tokenizers/bert-base-uncased")
     ap.add_argument("--minutes", type=float, default=13.0, help="wall-clock budget for training (export excluded)")
     ap.add_argument("--epochs", type=int, default=4)
