@@ -339,15 +339,15 @@ def to_batch(ids, rows):
 
 
 @torch.no_grad()
-def predict(model, ids, batch=256):
+def predict(model, ids, batch_of=to_batch, batch=256):
+    """Class predictions for rows of ids, shortest rows batched together. batch_of(ids, rows) builds the model's
+    inputs; model(*inputs)[2] are the logits (both text classifiers follow that contract)."""
     model.eval()
-    lengths = (ids != 0).sum(1)
-    order = np.argsort(lengths)
+    order = np.argsort((ids != 0).sum(1))
     preds = np.zeros(len(ids), dtype=np.int64)
     for s in range(0, len(ids), batch):
         rows = order[s:s + batch]
-        x, m, t = to_batch(ids, rows)
-        preds[rows] = model(x, m, t)[2].argmax(1).numpy()
+        preds[rows] = model(*batch_of(ids, rows))[2].argmax(1).numpy()
     return preds
 
 
@@ -355,6 +355,100 @@ def log(path, msg):
     print(msg, flush=True)
     with open(path, "a") as f:
         f.write(msg + "\n")
+
+
+def load_dev_sets(data, names, cap=1000):
+    """The dev splits that exist in `data`: MELD's whole (model selection), the other corpora's capped at `cap` rows
+    (they are only logged; this keeps per-epoch evaluation cheap on 1 thread)."""
+    dev_sets = {}
+    for name in names:
+        if os.path.exists(os.path.join(data, name + ".ids.json")):
+            dids, dlab = load_split(data, name)[:2]
+            if not name.startswith("dev_meld") and len(dids) > cap:
+                keep = np.random.default_rng(1).choice(len(dids), cap, replace=False)
+                dids, dlab = dids[keep], dlab[keep]
+            dev_sets[name] = (dids, dlab)
+    return dev_sets
+
+
+def fine_tune(model, opt, train, dev_sets, state, args, logfile, rng, epochs, steps_per_epoch, batch_of=to_batch):
+    """The supervised epochs both text trainers (this file and train_use_text.py) share.
+
+    Each epoch samples the corpus mix (sample_epoch), weights classes by (mean count / count)^weight_power, batches
+    rows of similar length, and minimises cross-entropy (label smoothing 0.05, gradients clipped at 1). The learning
+    rate of each optimizer group is args.lr x its "lr_scale" x a linear warm-up then linear decay over whichever runs
+    out first: the steps or this call's args.minutes (a run cut by the budget still ends at a low rate; a resumed run
+    restarts warm). After each epoch the dev sets are scored; the best epoch by MELD-dev weighted F1 (else by train
+    loss) goes to <run>/best.pt, and a resumable checkpoint to <run>/last.pt. `state` is updated in place.
+
+    train = (ids, labels, corpus); batch_of(ids, rows) builds the model's inputs, and model(*inputs)[2] are logits."""
+    ids, labels, corpus = train
+    lengths = (ids != 0).sum(1)
+    select = "dev_meld" if "dev_meld" in dev_sets else None
+    ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+    total_steps = epochs * steps_per_epoch
+    warmup = min(300, total_steps // 10 + 1)
+    t_start, prev_seconds = time.time(), state.get("seconds", 0.0)
+
+    def sched(s):
+        used = prev_seconds + time.time() - t_start
+        progress = max(s / max(total_steps, 1), used / (prev_seconds + args.minutes * 60))
+        return min(1.0, (s + 1) / warmup) * max(0.05, 1 - progress)
+
+    while state["epoch"] < epochs:
+        order = sample_epoch(labels, corpus, rng, args)
+        counts = np.bincount(labels[order], minlength=7).astype(np.float64)
+        weights = np.where(counts > 0, (counts.sum() / 7 / np.maximum(counts, 1)) ** args.weight_power, 0.0)
+        wt = torch.tensor(weights, dtype=torch.float32)
+        model.train()
+        batches = batches_by_length(order, lengths, args.batch, rng)[:steps_per_epoch]
+        loss_sum, seen, t_ep, stopped = 0.0, 0, time.time(), False
+        for bi, rows in enumerate(batches):
+            for g in opt.param_groups:
+                g["lr"] = args.lr * sched(state["step"]) * g.get("lr_scale", 1.0)
+            logits = model(*batch_of(ids, rows))[2]
+            loss = F.cross_entropy(logits, torch.from_numpy(labels[rows]), weight=wt, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            state["step"] += 1
+            loss_sum += float(loss) * len(rows); seen += len(rows)
+            if bi % 100 == 0:
+                lrs = "/".join(f"{g['lr']:.2e}" for g in opt.param_groups)
+                log(logfile, f"epoch {state['epoch'] + 1} step {bi}/{len(batches)} loss {loss_sum / seen:.4f} "
+                             f"lr {lrs} {seen / (time.time() - t_ep):.0f} rows/s")
+            if time.time() - t_start > args.minutes * 60:
+                stopped = True
+                break
+        state["epoch"] += 1
+        state["seconds"] = prev_seconds + time.time() - t_start
+        scores = {name: evaluate(dlab, predict(model, dids, batch_of)) for name, (dids, dlab) in dev_sets.items()}
+        summary = {k: round(v["weightedF1"], 4) for k, v in scores.items()}
+        log(logfile, f"epoch {state['epoch']} done: {seen} rows, loss {loss_sum / max(seen, 1):.4f}, "
+                     f"{time.time() - t_ep:.0f} s, dev weighted F1 {json.dumps(summary)}")
+        score = scores[select]["weightedF1"] if select else -loss_sum
+        state["history"].append({"epoch": state["epoch"], "rows": seen, "loss": loss_sum / max(seen, 1), "dev": summary})
+        if score > state["best"]:
+            state["best"] = score
+            torch.save({"model": model.state_dict(), "epoch": state["epoch"], "scores": scores}, best_path)
+            log(logfile, f"  new best ({score:.4f}) saved")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt_path)
+        if stopped:
+            log(logfile, f"time budget of {args.minutes} min reached after epoch {state['epoch']}")
+            break
+    log(logfile, f"training wall time {time.time() - t_start:.0f} s")
+
+
+def restore_best(model, run, logfile):
+    """Loads <run>/best.pt into `model` and writes the dev scores of that epoch to <run>/<dev set>_metrics.json."""
+    best = torch.load(os.path.join(run, "best.pt"))
+    model.load_state_dict(best["model"])
+    log(logfile, f"exporting best epoch {best['epoch']}")
+    for name, sc in best["scores"].items():
+        with open(os.path.join(run, f"{name}_metrics.json"), "w") as f:
+            json.dump(sc, f, indent=1)
+    return best
 
 
 def export(model, args, logfile):
@@ -468,15 +562,7 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     ids, labels, corpus, meta = load_split(args.data, "train")
-    dev_sets = {}
-    for name in ["dev_meld", "dev_meld_noctx", "dev_emorynlp", "dev_dailydialog"]:
-        if os.path.exists(os.path.join(args.data, name + ".ids.json")):
-            dids, dlab = load_split(args.data, name)[:2]
-            if not name.startswith("dev_meld") and len(dids) > 1000:  # keep per-epoch evaluation cheap on 1 thread
-                keep = np.random.default_rng(1).choice(len(dids), 1000, replace=False)
-                dids, dlab = dids[keep], dlab[keep]
-            dev_sets[name] = (dids, dlab)
-    select = "dev_meld" if "dev_meld" in dev_sets else None
+    dev_sets = load_dev_sets(args.data, ["dev_meld", "dev_meld_noctx", "dev_emorynlp", "dev_dailydialog"])
     lengths = (ids != 0).sum(1)
     args.input_form = meta.get("input", "formatUtterance(speaker, text)")
     args.max_length = int(ids.shape[1])
@@ -488,7 +574,7 @@ def main():
         args.parity_ids, args.parity_texts = ids[:4].astype(np.int32), []
 
     model = Classifier(layers=args.layers, emb=args.emb)
-    ckpt_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+    ckpt_path = os.path.join(args.run, "last.pt")
     state = {"epoch": 0, "step": 0, "best": -1.0, "history": []}
     opt = torch.optim.AdamW(param_groups(model, args.word_lr_scale), lr=args.lr, weight_decay=0.01)
     if (args.resume or args.export_only) and os.path.exists(ckpt_path):
@@ -514,76 +600,16 @@ def main():
 
     epochs = 1 if args.smoke else args.epochs
     steps_per_epoch = 2 if args.smoke else math.ceil(min(args.epoch_rows, len(ids)) / args.batch)
-    total_steps = epochs * steps_per_epoch
-    warmup = min(300, total_steps // 10 + 1)
-    t_start = time.time()
-    prev_seconds = state.get("seconds", 0.0)
+    if not args.export_only:
+        fine_tune(model, opt, (ids, labels, corpus), dev_sets, state, args, logfile, rng, epochs, steps_per_epoch)
 
-    def sched(s):
-        # Linear warmup, then linear decay over whichever runs out first: the steps or the time budget
-        # (so a run cut by --minutes still ends at a low learning rate; a resumed run restarts warm).
-        used = prev_seconds + time.time() - t_start
-        progress = max(s / max(total_steps, 1), used / (prev_seconds + args.minutes * 60))
-        return min(1.0, (s + 1) / warmup) * max(0.05, 1 - progress)
-
-    while not args.export_only and state["epoch"] < epochs:
-        order = sample_epoch(labels, corpus, rng, args)
-        counts = np.bincount(labels[order], minlength=7).astype(np.float64)
-        weights = np.where(counts > 0, (counts.sum() / 7 / np.maximum(counts, 1)) ** args.weight_power, 0.0)
-        wt = torch.tensor(weights, dtype=torch.float32)
-        model.train()
-        batches = batches_by_length(order, lengths, args.batch, rng)[:steps_per_epoch]
-        loss_sum, seen, t_ep, stopped = 0.0, 0, time.time(), False
-        for bi, rows in enumerate(batches):
-            for g in opt.param_groups:
-                g["lr"] = args.lr * sched(state["step"]) * g.get("lr_scale", 1.0)
-            x, m, t = to_batch(ids, rows)
-            _, _, logits = model(x, m, t)
-            loss = F.cross_entropy(logits, torch.from_numpy(labels[rows]), weight=wt, label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            state["step"] += 1
-            loss_sum += float(loss) * len(rows); seen += len(rows)
-            if bi % 100 == 0:
-                log(logfile, f"epoch {state['epoch'] + 1} step {bi}/{len(batches)} loss {loss_sum / seen:.4f} "
-                             f"lr {opt.param_groups[0]['lr']:.2e} {seen / (time.time() - t_ep):.0f} rows/s")
-            if time.time() - t_start > args.minutes * 60:
-                stopped = True
-                break
-        state["epoch"] += 1
-        state["seconds"] = prev_seconds + time.time() - t_start
-        scores = {}
-        for name, (dids, dlab) in dev_sets.items():
-            scores[name] = evaluate(dlab, predict(model, dids))
-        summary = {k: round(v["weightedF1"], 4) for k, v in scores.items()}
-        log(logfile, f"epoch {state['epoch']} done: {seen} rows, loss {loss_sum / max(seen, 1):.4f}, "
-                     f"{time.time() - t_ep:.0f} s, dev weighted F1 {json.dumps(summary)}")
-        score = scores[select]["weightedF1"] if select else -loss_sum
-        state["history"].append({"epoch": state["epoch"], "loss": loss_sum / max(seen, 1), "dev": summary})
-        if score > state["best"]:
-            state["best"] = score
-            torch.save({"model": model.state_dict(), "epoch": state["epoch"], "scores": scores}, best_path)
-            log(logfile, f"  new best ({score:.4f}) saved")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt_path)
-        if stopped:
-            log(logfile, f"time budget of {args.minutes} min reached after epoch {state['epoch']}")
-            break
-    log(logfile, f"training wall time {time.time() - t_start:.0f} s")
-
-    best = torch.load(best_path)
-    model.load_state_dict(best["model"])
-    log(logfile, f"exporting best epoch {best['epoch']}")
-    if select:
-        m = best["scores"][select]
+    best = restore_best(model, args.run, logfile)
+    if "dev_meld" in best["scores"]:
+        m = best["scores"]["dev_meld"]
         with open(os.path.join(args.run, "dev_metrics.json"), "w") as f:
             json.dump(m, f, indent=1)
         log(logfile, f"MELD dev (PyTorch): acc {m['accuracy']:.4f} weighted F1 {m['weightedF1']:.4f} macro F1 "
                      f"{m['macroF1']:.4f} per class {json.dumps({k: round(v, 3) for k, v in m['perClassF1'].items()})}")
-        for name, sc in best["scores"].items():
-            with open(os.path.join(args.run, f"{name}_metrics.json"), "w") as f:
-                json.dump(sc, f, indent=1)
     export(model, args, logfile)
 
 
