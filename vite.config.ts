@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
+import { writeManifest } from './tools/write-manifest.ts';
 
 // COOP/COEP make the page cross-origin isolated, which threaded WASM (onnxruntime-web) needs.
 const isolation = {
@@ -57,7 +58,8 @@ function keepOrtWasmExternal(): Plugin {
 /**
  * The library's assets beside it, so `dist/lib/` is complete on its own (the widget's defaults point there):
  * models/ (public/models) and vendor/ with only the runtime files the bundle asks for: the onnxruntime-web
- * variant named in the built worker (not all four, ~85 MB), tfjs' WASM binaries and the face detector weights.
+ * variant named in the built worker (not all four, ~85 MB), tfjs' WASM binaries and the face detector weights,
+ * and vendor/manifest.json, which the face worker checks the detector's weights against.
  */
 function copyLibraryAssets(): Plugin {
   return {
@@ -74,6 +76,7 @@ function copyLibraryAssets(): Plugin {
       for (const f of ortFiles) cpSync(join('public/vendor/ort', f), join(out, 'vendor/ort', f));
       cpSync('public/vendor/tfjs-wasm', join(out, 'vendor/tfjs-wasm'), { recursive: true });
       cpSync('public/vendor/face-api', join(out, 'vendor/face-api'), { recursive: true });
+      writeManifest(join(out, 'vendor'));
     },
   };
 }

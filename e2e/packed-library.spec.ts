@@ -141,7 +141,7 @@ test('the packed library installs into a fresh Vite project, type-checks, and an
   expect(Math.abs(result.fromVideoFrame.box.width - result.frame.box.width), 'same face box').toBeLessThan(5);
   expect(result.videoFrameStillOpen, 'analyzeFrame leaves the caller\'s VideoFrame open').toBe(true);
   expect(Object.keys(result.fromBuffer.modalities)).toEqual(['audio']);
-  expect(result.errors).toEqual([expect.stringContaining('Empty text'), expect.stringContaining('silent')]);
+  expect(result.errors).toEqual([expect.stringContaining('text: is empty'), expect.stringContaining('audio: is silent')]);
   expect(result.faces).toBeGreaterThanOrEqual(3);
   expect(result.turns.length).toBeGreaterThanOrEqual(1);
   expect(result.turns[0].modalities.audio).toBeDefined();

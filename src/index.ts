@@ -12,16 +12,21 @@ import type { BackendChoice } from './runtime/backend-names.ts';
 import type { TurnEngine } from './session/results.ts';
 import { RemoteRecognizer } from './runtime/remote-recognizer.ts';
 import { downmix, resampleTo16k } from './audio/features.ts';
+import { InputError, LIMITS, checkAudio, checkFrame, checkFrames, checkOptions, checkSpeaker, checkText } from './validate.ts';
+import { WorkerError, type WorkerStatus } from './runtime/worker-rpc.ts';
 import { FaceTracker } from './video/face-tracker.ts';
 import type { FaceBox } from './video/face-crop.ts';
-import { LiveSession, type Notice } from './session/live.ts';
+import { LiveSession, type Notice, type SessionEnd } from './session/live.ts';
 import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
 
 export { DEFAULT_CONFIG, mergeConfig, LABELS };
-export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SpeechToText, FaceBox };
+export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SessionEnd, SpeechToText, FaceBox };
 export { AssetError } from './runtime/assets.ts';
+export { InputError, LIMITS };
+export { WorkerError };
+export type { WorkerStatus };
 export { MediaAccessError, openMedia } from './runtime/media.ts';
 export { TypedTextOnly, SpeechToTextError } from './stt/speech-to-text.ts';
 export { WebSpeechToText } from './stt/web-speech.ts';
@@ -69,7 +74,11 @@ function smoothed(smoother: ProbabilitySmoother, result: TurnResult): EmotionRes
   return { ...result, ...argmax(probabilities), probabilities, raw: result.probabilities, timestamp: Date.now() };
 }
 
-type Engine = TurnEngine & { backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void };
+type Engine = TurnEngine & {
+  backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void;
+  /** Worker supervision (absent for the in-thread engine). */
+  onStatus?(listener: (status: WorkerStatus) => void): () => void;
+};
 
 /** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
 async function localEngine(config: EmoLensConfig): Promise<Engine> {
@@ -78,10 +87,31 @@ async function localEngine(config: EmoLensConfig): Promise<Engine> {
   return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
 }
 
-function mono(audio: AudioInput): { pcm: Float32Array; sampleRate: number } {
-  const channels = 'getChannelData' in audio ? Array.from({ length: audio.numberOfChannels }, (_, c) => audio.getChannelData(c)) : Array.isArray(audio.pcm) ? audio.pcm : [audio.pcm];
-  if (!channels.length || !channels[0].length) throw new RangeError('The audio is empty');
-  return { pcm: downmix(channels), sampleRate: audio.sampleRate };
+/** A notice for a worker's death, restart or failure (what the page shows the user). */
+function workerNotice(status: WorkerStatus): Notice {
+  if (status.type === 'died') return { kind: 'error', code: 'worker-died', text: `The ${status.worker} stopped (${status.reason}); restarting it. A turn in progress may be lost.` };
+  if (status.type === 'restarted') return { kind: 'info', code: 'worker-restarted', text: `The ${status.worker} was restarted; the conversation goes on.` };
+  return { kind: 'error', code: 'worker-failed', text: status.error.message };
+}
+
+/** A turn's input checked and read out: trimmed text, 16 kHz mono PCM, frames, speaker. Throws InputError. */
+interface CheckedTurn { text?: string; pcm16k?: Float32Array; frames: readonly FrameSource[]; speaker?: string }
+
+function checkTurn(input: unknown): CheckedTurn {
+  const o = checkOptions<TurnInput>(input ?? null, ['text', 'audio', 'frames', 'speaker'], 'input');
+  const frames = o.frames === undefined ? [] : checkFrames(o.frames) as FrameSource[];
+  let pcm16k: Float32Array | undefined;
+  if (o.audio !== undefined) {
+    const { channels, sampleRate } = checkAudio(o.audio);
+    pcm16k = resampleTo16k(downmix(channels), sampleRate);
+    let peak = 0; for (const v of pcm16k) peak = Math.max(peak, Math.abs(v));
+    if (peak < 1e-3) throw new InputError('audio', 'is silent (peak below -60 dBFS): nothing to analyse');
+  }
+  // Empty text beside audio or frames means "no words"; alone it is an error.
+  const blank = typeof o.text === 'string' && !o.text.trim();
+  const text = o.text === undefined || (blank && (pcm16k || frames.length)) ? undefined : checkText(o.text);
+  if (!text && !pcm16k && !frames.length) throw new InputError('input', 'a turn needs text, audio or frames');
+  return { text, pcm16k, frames, speaker: checkSpeaker(o.speaker) };
 }
 
 export class EmoLensRecognizer {
@@ -94,6 +124,7 @@ export class EmoLensRecognizer {
   private constructor(private config: EmoLensConfig, private readonly engine: Engine) {
     this.turnSmoother = new ProbabilitySmoother(config.smoothing);
     this.faceSmoother = new ProbabilitySmoother(config.smoothing);
+    engine.onStatus?.((status) => this.notify(workerNotice(status)));
   }
 
   /** Loads every model (checked against the manifest) and warms them up. Prefer `createRecognizer()`. */
@@ -110,8 +141,11 @@ export class EmoLensRecognizer {
   /** The merged configuration (a copy). */
   get options(): EmoLensConfig { return { ...this.config, modalities: { ...this.config.modalities } }; }
 
-  /** Changes options that take effect at once: smoothing, speaker, modalities. */
+  /** Changes options that take effect at once: smoothing, speaker, modalities. Throws after dispose(). */
   setOptions(options: Pick<EmoLensOptions, 'smoothing' | 'speaker' | 'modalities'>): void {
+    this.alive();
+    checkOptions(options, ['smoothing', 'speaker', 'modalities']);
+    if (options.speaker !== undefined) checkSpeaker(options.speaker);
     const { modelsBaseUrl, vendorBaseUrl, backend, textModel, worker } = this.config;
     this.config = { ...mergeConfig(this.config, options), modelsBaseUrl, vendorBaseUrl, backend, textModel, worker };
     this.turnSmoother.setFactor(this.config.smoothing); this.faceSmoother.setFactor(this.config.smoothing);
@@ -122,12 +156,20 @@ export class EmoLensRecognizer {
 
   /** Text of one turn → fused result (context: this conversation's earlier transcripts). */
   analyzeText(text: string, options: { speaker?: string } = {}): Promise<EmotionResult> {
-    return this.analyzeTurn({ text, speaker: options.speaker });
+    try {
+      checkText(text);
+      return this.analyzeTurn({ text, speaker: checkOptions<{ speaker: string }>(options, ['speaker']).speaker });
+    } catch (error) { return Promise.reject(error); }
   }
 
   /** Speech of one turn (any rate; resampled to 16 kHz) → fused result; `transcript` adds the words. */
   analyzeAudio(audio: AudioInput, options: { speaker?: string; transcript?: string } = {}): Promise<EmotionResult> {
-    return this.analyzeTurn({ audio, text: options.transcript, speaker: options.speaker });
+    try {
+      if (audio === undefined) throw new InputError('audio', 'is missing: give an AudioBuffer or { pcm, sampleRate }');
+      const o = checkOptions<{ speaker: string; transcript: string }>(options, ['speaker', 'transcript']);
+      if (o.transcript !== undefined) checkText(o.transcript, 'options.transcript');
+      return this.analyzeTurn({ audio, text: o.transcript, speaker: o.speaker });
+    } catch (error) { return Promise.reject(error); }
   }
 
   /**
@@ -135,31 +177,25 @@ export class EmoLensRecognizer {
    * one after another in call order: each turn's context is the turns before it.
    */
   analyzeTurn(input: TurnInput): Promise<EmotionResult> {
-    const run = this.turnChain.then(() => this.runTurn(input));
+    // Checked now, in the caller's order; a refused turn never reaches the conversation.
+    let checked: CheckedTurn;
+    try { this.alive(); checked = checkTurn(input); } catch (error) { return Promise.reject(error); }
+    const run = this.turnChain.then(() => this.runTurn(checked));
     this.turnChain = run.then(() => undefined, () => undefined);
     return run;
   }
 
   private turnChain: Promise<void> = Promise.resolve();
 
-  private async runTurn(input: TurnInput): Promise<EmotionResult> {
+  private async runTurn(input: CheckedTurn): Promise<EmotionResult> {
     this.alive();
-    const text = input.text?.trim() ? input.text : undefined;
-    if (input.text !== undefined && !text && !input.audio && !input.frames?.length) throw new Error('Empty text: give what was said, or audio or frames');
+    const { text, pcm16k } = input;
     if (text) this.enabled('text');
-    if (input.audio) this.enabled('audio');
-    if (input.frames?.length) this.enabled('face');
-    if (!text && !input.audio && !input.frames?.length) throw new Error('A turn needs text, audio or frames');
+    if (pcm16k) this.enabled('audio');
+    if (input.frames.length) this.enabled('face');
     const speaker = input.speaker ?? this.config.speaker;
     const endMs = performance.now();
-    let pcm16k: Float32Array | undefined;
-    if (input.audio) {
-      const { pcm, sampleRate } = mono(input.audio);
-      pcm16k = resampleTo16k(pcm, sampleRate);
-      let peak = 0; for (const v of pcm16k) peak = Math.max(peak, Math.abs(v));
-      if (peak < 1e-3) throw new RangeError('The audio is silent (peak below -60 dBFS): nothing to analyse');
-    }
-    const crops = await Promise.all((input.frames ?? []).map((f) => this.detect(f)));
+    const crops = await Promise.all(input.frames.map((f, i) => this.detect(f, `frames[${i}]`)));
     const found = crops.filter((c) => c.crop).map((c) => c.crop!);
     const [textEmb, audioEmb, faceEmbs] = await Promise.all([
       text ? this.engine.embedText(text, { speaker }) : undefined,
@@ -186,22 +222,34 @@ export class EmoLensRecognizer {
 
   /** The face detector's Worker, started on first use; a failed start is not kept, so the next call retries. */
   private faceTracker(): Promise<FaceTracker> {
-    this.tracker ??= FaceTracker.create(`${this.config.vendorBaseUrl}face-api/`, `${this.config.vendorBaseUrl}tfjs-wasm/`)
+    this.tracker ??= FaceTracker.create(this.config.vendorBaseUrl, (status) => this.notify(workerNotice(status)))
       .catch((error: unknown) => { this.tracker = undefined; throw error; });
     return this.tracker;
   }
 
-  private async detect(source: FrameSource): Promise<{ crop: Float32Array | null; box: FaceBox | null; width: number; height: number; ms: number }> {
-    // A copy, so the caller's frame or bitmap is never closed or transferred away; the worker closes the copy.
-    const bitmap = await createImageBitmap(source as ImageBitmapSource);
-    let tracker: FaceTracker;
-    try { tracker = await this.faceTracker(); } catch (error) { bitmap.close(); throw error; }
-    return tracker.detect(bitmap);
+  private async detect(source: FrameSource, argument = 'source'): Promise<{ crop: Float32Array | null; box: FaceBox | null; width: number; height: number; ms: number }> {
+    for (let attempt = 0; ; attempt++) {
+      // A copy, so the caller's frame or bitmap is never closed or transferred away; the worker closes the copy.
+      const bitmap = await createImageBitmap(source as ImageBitmapSource).catch((error: unknown) => {
+        throw new InputError(argument, `could not be read as an image (${(error as Error).message})`);
+      });
+      let tracker: FaceTracker;
+      try { tracker = await this.faceTracker(); } catch (error) { bitmap.close(); throw error; }
+      try {
+        return await tracker.detect(bitmap);
+      } catch (error) {
+        // The face worker died with this frame in it: the caller's source is still here, so try once more on the
+        // restarted worker instead of losing the call.
+        if (attempt === 0 && error instanceof WorkerError && error.kind === 'died') continue;
+        throw error;
+      }
+    }
   }
 
   /** The face in one image: box, expression probabilities (smoothed over calls when smoothing > 0). */
   async analyzeFrame(source: FrameSource): Promise<FrameEmotion> {
     this.alive(); this.enabled('face');
+    checkFrame(source);
     const observation = await this.detect(source);
     const base = { box: observation.box, width: observation.width, height: observation.height, timestamp: Date.now() };
     if (!observation.crop) return { ...base, face: false, timings: { detectMs: observation.ms } };
@@ -218,9 +266,17 @@ export class EmoLensRecognizer {
    */
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
+    if (typeof MediaStream === 'undefined' || !(stream instanceof MediaStream)) throw new InputError('stream', `must be a MediaStream (from getUserMedia), got ${stream === null ? 'null' : typeof stream}`);
+    checkOptions(options, ['stt', 'speaker', 'silenceNoticeS'], 'options');
     const m = this.config.modalities;
     // The microphone serves audio, and text only through a speech-to-text adapter.
-    const tracks = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || (m.text && !!options.stt)));
+    const wanted = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || (m.text && !!options.stt)));
+    const tracks = wanted.filter((t) => t.readyState === 'live');
+    if (!tracks.length) {
+      throw new InputError('stream', wanted.length
+        ? 'its tracks have ended (the camera or microphone was stopped or unplugged): open the devices again'
+        : `has no track this recognizer reads (enabled: ${Object.entries(m).filter(([, on]) => on).map(([k]) => k).join(', ')})`);
+    }
     const session = new EmoLensSession(this, options);
     this.sessions.add(session);
     session.onStopped = () => this.sessions.delete(session);
@@ -241,6 +297,23 @@ export class EmoLensRecognizer {
 
   /** @internal */
   assertEnabled(m: Modality): void { this.enabled(m); }
+
+  private readonly noticeListeners = new Set<(notice: Notice) => void>();
+
+  /**
+   * Conditions outside any one call: a Worker that died and was restarted (`code` 'worker-died', 'worker-restarted',
+   * 'worker-failed'). Running sessions also emit them as their own `notice` events. Returns the unsubscribe function.
+   */
+  on(event: 'notice', listener: (notice: Notice) => void): () => void {
+    if (event !== 'notice') throw new InputError('event', `unknown recognizer event "${String(event)}" (known: notice)`);
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  private notify(notice: Notice): void {
+    for (const l of this.noticeListeners) l(notice);
+    for (const s of this.sessions) s.notify(notice);
+  }
 
   /** Starts a new conversation: no context from earlier turns, smoothing restarted. */
   async reset(): Promise<void> {
@@ -271,12 +344,12 @@ export interface SessionOptions {
   silenceNoticeS?: number;
 }
 
-type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice };
+type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
 
 /** A running stream analysis; create it with `recognizer.startSession(stream)`. */
 export class EmoLensSession {
   private live?: LiveSession;
-  private readonly listeners: { [K in keyof SessionEvents]: ((v: SessionEvents[K]) => void)[] } = { frame: [], turn: [], notice: [] };
+  private readonly listeners: { [K in keyof SessionEvents]: ((v: SessionEvents[K]) => void)[] } = { frame: [], turn: [], notice: [], end: [] };
   /** @internal */
   onStopped?: () => void;
 
@@ -292,6 +365,9 @@ export class EmoLensSession {
     for (const l of this.listeners[event]) l(value);
   }
 
+  /** @internal a recognizer-wide notice (e.g. a Worker restarted) reaches the running session's listeners too. */
+  notify(notice: Notice): void { if (this.live) this.emit('notice', notice); }
+
   /** @internal */
   async begin(stream: MediaStream, stt: SpeechToText | undefined, tracker: FaceTracker | undefined): Promise<void> {
     const { engine, options } = this.owner.sessionParts;
@@ -305,6 +381,8 @@ export class EmoLensSession {
       // Listeners before the session starts, so its first notices are not lost.
       live.on('turn', (r) => { turnSmoother.setFactor(options().smoothing); this.emit('turn', smoothed(turnSmoother, r)); });
       live.on('notice', (n) => this.emit('notice', n));
+      // Every track ended: the session has stopped itself; tell the caller, then let go of it.
+      live.on('end', (e) => { this.live = undefined; this.onStopped?.(); this.emit('end', e); });
       live.on('frame', (f) => {
         const { observation: o } = f;
         const base = { box: o.box, width: o.width, height: o.height, timestamp: Date.now() };
@@ -321,10 +399,10 @@ export class EmoLensSession {
 
   /** A turn from typed text (and the faces of the last few seconds), now. */
   addTypedTurn(text: string): void {
-    if (!text.trim()) throw new Error('Empty text: type what was said');
+    const checked = checkText(text);
     this.owner.assertEnabled('text');
     if (!this.live) throw new Error('This session was stopped');
-    this.live.addTypedTurn(text.trim());
+    this.live.addTypedTurn(checked);
   }
 
   /** Stops reading the stream; a turn still being spoken is analysed first. The caller stops the tracks. */

@@ -16,6 +16,8 @@ import { loadFusionParams, disposeParams } from './fusion/weights.ts';
 import { fusionForward, type FusionConfig, type FusionParams } from './fusion/model.ts';
 import { makeFusionInput, disposeFusionInput, type TurnFeatures } from './fusion/batch.ts';
 import { Conversation } from './session/conversation.ts';
+import type { ConversationState } from './session/conversation-state.ts';
+import { checkAudio, checkText } from './validate.ts';
 import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnResult } from './session/results.ts';
 
 export interface RecognizerOptions {
@@ -54,13 +56,13 @@ export class Recognizer implements TurnEngine {
     const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/` });
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
     await loader.loadManifest();
-    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.fetchForTransformers });
+    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch });
     const [text, audio, face, fusion] = await Promise.all([
       TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler('text-head') }),
       AudioEncoder.load(loader.layersModelHandler('audio-encoder')),
       FaceEncoder.load(loader.layersModelHandler('face-encoder')),
       loadFusionParams(loader.layersModelHandler('fusion')),
-    ]);
+    ]).catch((error: unknown) => { throw loader.explain(error); });
     const recognizer = new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
     await recognizer.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
@@ -83,8 +85,7 @@ export class Recognizer implements TurnEngine {
    * EmoLens's own encoders): `context` defaults to the transcripts of this recognizer's conversation so far; pass [] for none.
    */
   async embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
-    const trimmed = text.trim();
-    if (!trimmed) throw new Error('Empty text: type what was said, or leave the text out of the turn');
+    const trimmed = checkText(text);
     const started = performance.now();
     const context = options.context ?? this.conversation.results.filter((r) => r.transcript).map((r) => ({ speaker: r.speaker, text: r.transcript! }));
     const [r] = await this.text.classify([this.text.formatTurn(options.speaker, trimmed, context)]);
@@ -92,6 +93,7 @@ export class Recognizer implements TurnEngine {
   }
 
   async embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> {
+    checkAudio({ pcm: pcm16k, sampleRate: 16000 }, 'pcm16k');
     const started = performance.now();
     const r = await this.audio.embed(extractAudioFeatures(pcm16k));
     return { ...r, ms: performance.now() - started };
@@ -108,6 +110,9 @@ export class Recognizer implements TurnEngine {
   addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
     return this.conversation.addTurn(turn);
   }
+
+  /** Goes on with a conversation another engine held (a restarted Worker gets the page's copy). */
+  restoreConversation(state: ConversationState): void { this.conversation.restore(state); }
 
   /** Fused probabilities for every turn of one dialogue given as embeddings (tests and benchmarks). */
   async fuseDialogue(turns: TurnFeatures[]): Promise<number[][]> {

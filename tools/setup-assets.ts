@@ -1,11 +1,13 @@
 /**
  * Copies the runtime files that npm packages ship into public/vendor/ so the app serves them itself
  * (never a CDN): onnxruntime-web's WASM for Transformers.js, tfjs' WASM backend binaries, and face-api's
- * tiny face detector weights. public/vendor/ is generated (git-ignored); `npm start`, `npm run build` and the tests run this.
+ * tiny face detector weights, with a manifest.json (bytes + SHA-256 of each file) that the face worker checks the
+ * detector's weights against. public/vendor/ is generated (git-ignored); `npm start`, `npm run build` and the tests run this.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { writeManifest } from './write-manifest.ts';
 
 const require = createRequire(import.meta.url);
 const packageDir = (name: string): string => {
@@ -38,4 +40,5 @@ const counts = {
 };
 // A face photo for the benchmark page's fixed frame (ships with face-api; MIT).
 copyFileSync(join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'), join(out, 'bench-face.jpg'));
+writeManifest(out);
 console.log(`setup-assets: ${JSON.stringify(counts)} files in ${out}/`);

@@ -54,7 +54,7 @@ async function run(): Promise<BenchResult> {
   const firstResultMs = performance.now() - t0;
   const history: TurnFeatures[] = Array.from({ length: 8 }, (_, i) => ({ text: text.embedding, audio: audio.embedding, face: face.embedding, speakerSlot: i % 2 }));
 
-  const tracker = await FaceTracker.create('/vendor/face-api/', '/vendor/tfjs-wasm/');
+  const tracker = await FaceTracker.create('/vendor/');
   const frameCanvas = new OffscreenCanvas(640, 480);
   const img = await fetch('/vendor/bench-face.jpg').then((r) => (r.ok ? r.blob() : null)).catch(() => null);
   const g = frameCanvas.getContext('2d')!;

@@ -6,7 +6,7 @@
  * what was said. This file is the page: it renders frames and turns.
  */
 import { LABELS } from '../labels.ts';
-import { RemoteRecognizer } from '../runtime/remote-recognizer.ts';
+import { RemoteRecognizer, type WorkerStatus } from '../runtime/remote-recognizer.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
 import { AssetError } from '../runtime/assets.ts';
 import { openMedia, MediaAccessError } from '../runtime/media.ts';
@@ -25,8 +25,8 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: RemoteRecognizer; turns: TurnResult[]; faces: number; errors: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
-const handle: DemoHandle = { turns: [], faces: 0, errors: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
+interface DemoHandle { recognizer?: RemoteRecognizer; tracker?: FaceTracker; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
+const handle: DemoHandle = { turns: [], faces: 0, errors: [], workerEvents: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
 let recognizer: RemoteRecognizer | undefined;
@@ -34,6 +34,13 @@ let tracker: FaceTracker | undefined;
 let stream: MediaStream | undefined;
 /** The live session: typed turns only until Start, then camera + microphone (src/session/live.ts). */
 let session: LiveSession | undefined;
+
+/**
+ * Turns drawn on the page: the list keeps the latest LIST_TURNS, the charts the latest CHART_TURNS, so a long
+ * session's page stays small. Every turn stays in `handle.turns` (the whole session, for the console and export).
+ */
+const LIST_TURNS = 50;
+const CHART_TURNS = 60;
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
   const box = $('message');
@@ -58,6 +65,7 @@ async function init(): Promise<void> {
   try {
     const backend = requestedBackend && isBackendName(requestedBackend) ? requestedBackend : undefined;
     recognizer = await RemoteRecognizer.create({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder', backend }, (e) => {
+      if (document.body.dataset.ready === 'true') return; // a restarted worker reloading: no progress bar again
       if (e.file) files.set(e.file, { loaded: e.loaded, total: e.total });
       const loaded = [...files.values()].reduce((n, f) => n + f.loaded, 0), total = [...files.values()].reduce((n, f) => n + f.total, 0);
       ($('progress') as HTMLProgressElement).value = total ? loaded / total : 0;
@@ -68,7 +76,9 @@ async function init(): Promise<void> {
     $('backend').textContent = recognizer.backend.backend;
     $('backend').title = skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('\n') || 'first choice';
     $('backend-skipped').textContent = skipped.length ? `(${skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ')})` : '';
-    tracker = await FaceTracker.create('/vendor/face-api/', '/vendor/tfjs-wasm/');
+    recognizer.onStatus(showWorkerStatus);
+    tracker = await FaceTracker.create('/vendor/', showWorkerStatus);
+    handle.tracker = tracker;
     $('face-backend').textContent = `face-api on ${tracker.backend}`;
     session = await openSession(undefined);
     $('progress-box').hidden = true;
@@ -83,6 +93,14 @@ async function init(): Promise<void> {
     document.body.dataset.ready = 'error';
     console.error(error);
   }
+}
+
+/** A worker died, was restarted, or could not be: the user sees it, and the page's state follows. */
+function showWorkerStatus(status: WorkerStatus): void {
+  handle.workerEvents.push(status.type);
+  if (status.type === 'died') showMessage(`The ${status.worker} stopped (${status.reason}); restarting it. A turn in progress may be lost.`);
+  else if (status.type === 'restarted') showMessage(`The ${status.worker} was restarted; the conversation goes on.`, 'info');
+  else showMessage(`${status.error.message}. Reload the page.`);
 }
 
 function renderFrame(f: FrameResult): void {
@@ -120,6 +138,8 @@ async function openSession(media: MediaStream | undefined, stt?: SpeechToText): 
   s.on('frame', renderFrame);
   s.on('turn', showTurn);
   s.on('notice', (n) => { showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text); });
+  // Every camera and microphone track ended (unplugged, permission revoked): back to typed turns, Start again.
+  s.on('end', () => { if (s === session) void liveEnded(); });
   return s;
 }
 
@@ -133,8 +153,9 @@ function showTurn(result: TurnResult): void {
   }
   renderTurn(result);
   $('fused-now').textContent = `${result.label} ${(result.confidence * 100).toFixed(0)}% — valence ${result.valence.toFixed(2)}, arousal ${result.arousal.toFixed(2)}`;
-  drawValenceArousal($('va-plot') as unknown as SVGSVGElement, handle.turns);
-  drawTimeline($('timeline') as unknown as SVGSVGElement, handle.turns);
+  const recent = handle.turns.slice(-CHART_TURNS);
+  drawValenceArousal($('va-plot') as unknown as SVGSVGElement, recent);
+  drawTimeline($('timeline') as unknown as SVGSVGElement, recent);
   window.dispatchEvent(new CustomEvent('emolens:turn', { detail: result }));
 }
 
@@ -142,6 +163,7 @@ async function clearConversation(): Promise<void> {
   await recognizer?.reset();
   handle.turns.length = 0;
   $('turns').replaceChildren();
+  $('turns-hidden').textContent = '';
   $('fused-now').textContent = '—';
   drawValenceArousal($('va-plot') as unknown as SVGSVGElement, []);
   drawTimeline($('timeline') as unknown as SVGSVGElement, []);
@@ -193,7 +215,11 @@ function renderTurn(r: TurnResult): void {
   panel(`fused · valence ${r.valence.toFixed(2)} arousal ${r.arousal.toFixed(2)}`, r.probabilities);
   for (const m of ['text', 'audio', 'face'] as const) if (r.modalities[m]) panel(`${m} · gate ${(r.gate[m] * 100).toFixed(0)}%`, r.modalities[m]!);
   li.append(head, grid);
-  $('turns').append(li);
+  const list = $('turns');
+  list.append(li);
+  while (list.children.length > LIST_TURNS) list.firstElementChild!.remove();
+  const hidden = handle.turns.length - list.children.length;
+  $('turns-hidden').textContent = hidden > 0 ? `${hidden} earlier turn${hidden === 1 ? '' : 's'} not shown (kept in memory for this session)` : '';
 }
 
 async function start(): Promise<void> {
@@ -237,13 +263,27 @@ async function stop(): Promise<void> {
   // Tracks first: the camera light and the browser's recording indicator go off at once.
   stream?.getTracks().forEach((t) => t.stop());
   const ending = session;
+  if (!handle.running || !ending?.running) return;
+  // At once, before the session's track watch can mistake the stopped tracks for unplugged devices.
+  const disposed = ending.dispose();
+  await backToTyped(disposed);
+}
+
+/** The live session ended by itself (no track left): the page goes back to typed turns. */
+async function liveEnded(): Promise<void> {
+  const ending = session;
+  stream?.getTracks().forEach((t) => t.stop());
+  await backToTyped(ending?.dispose() ?? Promise.resolve());
+}
+
+/** Back to typed turns; the ending session analyses a turn still being spoken, then releases its adapter. */
+async function backToTyped(disposed: Promise<void>): Promise<void> {
   handle.running = false;
   $('live-indicator').hidden = true;
+  $('fps').textContent = '—';
   ($('stop') as HTMLButtonElement).disabled = true;
-  if (!ending?.running) return;
-  // Back to typed turns; the ending session analyses a turn still being spoken, then releases its adapter.
   session = await openSession(undefined);
-  await ending.dispose();
+  await disposed.catch((error: unknown) => console.error(error));
   ($('start') as HTMLButtonElement).disabled = false;
 }
 
@@ -260,7 +300,8 @@ $('stop').addEventListener('click', () => { void stop(); });
 $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }
-  session?.addTypedTurn();
+  // The text is taken now: a second turn typed before this one is analysed must not change it.
+  session?.addTypedTurn(takeTypedText());
 });
 window.addEventListener('pagehide', () => { void stop(); });
 void init();

@@ -31,6 +31,11 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
 
 export class AssetLoader {
   private manifest?: AssetManifest;
+  /**
+   * AssetErrors thrown through `verifiedFetch`: Transformers.js catches what its fetch throws and reports
+   * "file was not found locally" instead, so `explain` puts the error that names the file back.
+   */
+  private readonly swallowed: AssetError[] = [];
 
   /** @param baseUrl folder that holds manifest.json and the model folders, e.g. `/models/`. */
   constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args)) {
@@ -117,7 +122,7 @@ export class AssetLoader {
    * files of the app itself (onnxruntime's WASM under /vendor/) pass through; other origins are refused, so no
    * model request ever leaves the app.
    */
-  readonly fetchForTransformers = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+  readonly verifiedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
     // The app's origin: the page's, or (in Node, which has no location) the model folder's.
     const base = new URL(this.baseUrl, globalThis.location?.href);
     const url = new URL(String(input), base);
@@ -126,7 +131,16 @@ export class AssetLoader {
     const file = decodeURIComponent(url.pathname.slice(base.pathname.length));
     const manifest = await this.loadManifest();
     if (!manifest.files[file]) return new Response(null, { status: 404, statusText: 'Not in manifest' });
-    const body = await this.fetchVerified(file);
+    let body: ArrayBuffer;
+    try { body = await this.fetchVerified(file); } catch (error) {
+      if (error instanceof AssetError) this.swallowed.push(error);
+      throw error;
+    }
     return new Response(body, { status: 200, headers: { 'content-length': String(body.byteLength) } });
   };
+
+  /** The AssetError behind `error` when a library swallowed it (see `swallowed`), else `error` itself. */
+  explain(error: unknown): unknown {
+    return error instanceof AssetError ? error : (this.swallowed[0] ?? error);
+  }
 }

@@ -1,14 +1,14 @@
 /**
- * Messages between the page and the inference Worker (src/runtime/engine-worker.ts). The worker holds one
- * Recognizer (tfjs graph + Transformers.js text encoder); the page sends method calls and gets results back, so
- * model work never runs on the main thread. Every call carries an id; progress events carry none.
+ * The calls the inference Worker (src/runtime/engine-worker.ts) answers. The worker holds one Recognizer (tfjs
+ * graph + Transformers.js text encoder); the page calls these through worker-rpc.ts, so model work never runs on
+ * the main thread. Download progress comes back as the client's events.
  */
 import type { BackendChoice, BackendName } from './backend-names.ts';
-import type { ProgressEvent } from './assets.ts';
 import type { ModalityEmbedding } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
 import type { TurnEmbeddings, TurnResult } from '../session/results.ts';
 import type { TurnFeatures } from '../fusion/batch.ts';
+import type { ConversationState } from '../session/conversation-state.ts';
 
 /** Recognizer options that can cross a postMessage (no callbacks; URLs already absolute). */
 export interface EngineCreateOptions {
@@ -20,11 +20,13 @@ export interface EngineCreateOptions {
 
 /** The methods the worker answers, with their arguments and results. */
 export interface EngineMethods {
-  create(options: EngineCreateOptions): { backend: BackendChoice; maxTurns: number; inputDims: number[] };
+  create(options: EngineCreateOptions): { backend: BackendChoice; maxTurns: number; maxSpeakers: number; inputDims: number[] };
   embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] }): ModalityEmbedding;
   embedAudio(pcm16k: Float32Array): ModalityEmbedding;
   embedFaces(crops: Float32Array[]): ModalityEmbedding[];
   addTurn(turn: TurnEmbeddings): TurnResult;
+  /** Goes on with a conversation (the page's copy, after the Worker was restarted). */
+  restoreConversation(state: ConversationState): void;
   /** Fused probabilities for every turn of one dialogue given as embeddings (parity tests, benchmarks). */
   fuseDialogue(turns: TurnFeatures[]): number[][];
   /** Forgets the conversation (the next turn has no context). */
@@ -35,14 +37,3 @@ export interface EngineMethods {
 }
 
 export type EngineMethod = keyof EngineMethods;
-
-export interface EngineRequest<M extends EngineMethod = EngineMethod> {
-  id: number;
-  method: M;
-  args: Parameters<EngineMethods[M]>;
-}
-
-export type EngineReply =
-  | { kind: 'result'; id: number; value: unknown }
-  | { kind: 'error'; id: number; name: string; message: string; file?: string }
-  | { kind: 'progress'; event: ProgressEvent };

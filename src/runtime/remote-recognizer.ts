@@ -1,76 +1,69 @@
 /**
- * The page's side of the inference Worker: the same calls as Recognizer (embed text/audio/faces, add a turn),
- * each a message to src/runtime/engine-worker.ts. Errors come back with their name and message (an AssetError
- * stays an AssetError, naming its file).
+ * The page's side of the inference Worker: the same calls as Recognizer (embed text/audio/faces, add a turn), each
+ * a supervised call (worker-rpc.ts) to src/runtime/engine-worker.ts. Errors come back with their name and message
+ * (an AssetError stays an AssetError, naming its file). The page keeps its own copy of the conversation, built by
+ * the same rules as the Worker's, so that when the Worker dies and is restarted (models reloaded from the browser's
+ * cache), the new one goes on with the same conversation.
  */
-import { AssetError, type ProgressCallback } from './assets.ts';
+import type { ProgressCallback, ProgressEvent } from './assets.ts';
 import type { BackendChoice } from './backend-names.ts';
-import type { EngineCreateOptions, EngineMethod, EngineMethods, EngineReply, EngineRequest } from './engine-protocol.ts';
-import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
-import type { PastTurn } from '../session/results.ts';
-import type { TurnEmbeddings, TurnResult } from '../session/results.ts';
+import type { EngineCreateOptions, EngineMethods } from './engine-protocol.ts';
+import { WorkerClient, type WorkerStatus } from './worker-rpc.ts';
+import type { ModalityEmbedding, PastTurn, TurnEmbeddings, TurnEngine, TurnResult } from '../session/results.ts';
 import type { TurnFeatures } from '../fusion/batch.ts';
+import { emptyConversation, recordTurn, type ConversationLimits, type ConversationState } from '../session/conversation-state.ts';
 
-function rebuildError(reply: Extract<EngineReply, { kind: 'error' }>): Error {
-  const error = new Error(reply.message);
-  error.name = reply.name;
-  if (reply.name === 'AssetError') Object.setPrototypeOf(Object.assign(error, { file: reply.file }), AssetError.prototype);
-  return error;
-}
+export type { WorkerStatus };
 
 export class RemoteRecognizer implements TurnEngine {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private client!: WorkerClient<EngineMethods>;
   private disposed = false;
-  /** Set when the worker died: every later call fails with it instead of waiting forever. */
-  private failed?: Error;
+  private conversation: ConversationState = emptyConversation();
+  private limits!: ConversationLimits;
+  private readonly statusListeners = new Set<(status: WorkerStatus) => void>();
   backend!: BackendChoice;
   /** Embedding sizes the fusion reads (text, audio, face). */
   fusionInputDims!: number[];
 
-  private constructor(private readonly worker: Worker, private readonly onProgress?: ProgressCallback) {
-    worker.onmessage = (event: MessageEvent<EngineReply>) => {
-      const reply = event.data;
-      if (reply.kind === 'progress') { this.onProgress?.(reply.event); return; }
-      const call = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (reply.kind === 'result') call?.resolve(reply.value);
-      else call?.reject(rebuildError(reply));
-    };
-    worker.onerror = (event) => this.failAll(new Error(`The inference worker failed: ${event.message || 'it could not start'}`));
-    worker.onmessageerror = () => this.failAll(new Error('The inference worker sent a message that could not be read'));
-  }
+  private constructor(private readonly options: EngineCreateOptions) {}
 
-  /** Starts the worker and loads every model in it. */
-  static async create(options: EngineCreateOptions, onProgress?: ProgressCallback): Promise<RemoteRecognizer> {
-    const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'emolens-engine' });
-    const remote = new RemoteRecognizer(worker, onProgress);
-    try {
-      const created = await remote.call('create', [options]);
-      remote.backend = created.backend;
-      remote.fusionInputDims = created.inputDims;
-    } catch (error) {
-      remote.dispose();
-      throw error;
-    }
+  /** Starts the worker and loads every model in it. `onStatus` hears when the worker dies and is restarted. */
+  static async create(options: EngineCreateOptions, onProgress?: ProgressCallback, onStatus?: (status: WorkerStatus) => void): Promise<RemoteRecognizer> {
+    const remote = new RemoteRecognizer(options);
+    if (onStatus) remote.statusListeners.add(onStatus);
+    remote.client = await WorkerClient.start<EngineMethods>({
+      name: 'inference worker',
+      spawn: () => new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'emolens-engine' }),
+      init: (call) => remote.init(call),
+      onEvent: (event) => onProgress?.(event as ProgressEvent),
+      onStatus: (status) => { for (const l of remote.statusListeners) l(status); },
+      // Every call is safe to repeat on a restarted worker: a turn enters the page's copy only once it was answered.
+      retryAfterRestart: true,
+    });
     return remote;
   }
 
-  private call<M extends EngineMethod>(method: M, args: Parameters<EngineMethods[M]>): Promise<ReturnType<EngineMethods[M]>> {
-    if (this.disposed) return Promise.reject(new Error('The recognizer was disposed'));
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      const request: EngineRequest<M> = { id, method, args };
-      this.worker.postMessage(request);
-    });
+  /** Loads the models in a (new) worker and hands it the conversation so far. */
+  private async init(call: WorkerClient<EngineMethods>['call']): Promise<void> {
+    const created = await call('create', [this.options]);
+    this.backend = created.backend;
+    this.fusionInputDims = created.inputDims;
+    this.limits = { maxTurns: created.maxTurns, maxSpeakers: created.maxSpeakers };
+    if (this.conversation.count) await call('restoreConversation', [this.conversation]);
   }
 
-  private failAll(error: Error): void {
-    this.failed ??= error;
-    for (const call of this.pending.values()) call.reject(error);
-    this.pending.clear();
+  /** Listens to the worker's death, restart and failure; returns the unsubscribe function. */
+  onStatus(listener: (status: WorkerStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** The Worker running now (tests end it to check that it is replaced). */
+  get worker(): Worker | undefined { return this.client.current; }
+
+  private call<M extends keyof EngineMethods & string>(method: M, args: Parameters<EngineMethods[M]>): Promise<Awaited<ReturnType<EngineMethods[M]>>> {
+    if (this.disposed) return Promise.reject(new Error('The recognizer was disposed'));
+    return this.client.call(method, args as never) as Promise<Awaited<ReturnType<EngineMethods[M]>>>;
   }
 
   embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
@@ -78,9 +71,16 @@ export class RemoteRecognizer implements TurnEngine {
   }
   embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> { return this.call('embedAudio', [pcm16k]); }
   embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> { return this.call('embedFaces', [crops]); }
-  addTurn(turn: TurnEmbeddings): Promise<TurnResult> { return this.call('addTurn', [turn]); }
+  async addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
+    const result = await this.call('addTurn', [turn]);
+    recordTurn(this.conversation, turn, result, this.limits);
+    return result;
+  }
   fuseDialogue(turns: TurnFeatures[]): Promise<number[][]> { return this.call('fuseDialogue', [turns]); }
-  reset(): Promise<void> { return this.call('reset', []); }
+  async reset(): Promise<void> {
+    await this.call('reset', []);
+    this.conversation = emptyConversation();
+  }
   /** tfjs tensors alive in the worker. */
   tensors(): Promise<number> { return this.call('tensors', []); }
 
@@ -88,8 +88,6 @@ export class RemoteRecognizer implements TurnEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const call of this.pending.values()) call.reject(new Error('The recognizer was disposed'));
-    this.pending.clear();
-    this.worker.terminate();
+    this.client.close();
   }
 }

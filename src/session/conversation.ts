@@ -4,11 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../labels.ts';
-import { disposeFusionInput, makeFusionInput, type TurnFeatures } from '../fusion/batch.ts';
+import { disposeFusionInput, makeFusionInput } from '../fusion/batch.ts';
 import { fusionForward, MODALITIES, type FusionConfig, type FusionParams } from '../fusion/model.ts';
 import type { Probabilities, TurnEmbeddings, TurnResult } from './results.ts';
+import { assertFinite } from '../validate.ts';
+import { copyConversation, emptyConversation, recordTurn, speakerSlot, turnFeatures, type ConversationLimits, type ConversationState } from './conversation-state.ts';
 
-export type { Probabilities, TurnResult, TurnEmbeddings };
+export type { Probabilities, TurnResult, TurnEmbeddings, ConversationState };
 
 export function toProbabilities(values: ArrayLike<number>): Probabilities {
   return Object.fromEntries(LABELS.map((l, i) => [l, values[i]])) as Probabilities;
@@ -22,22 +24,24 @@ export function softmax(values: ArrayLike<number>): number[] {
 }
 
 export class Conversation {
-  private readonly turns: TurnFeatures[] = [];
-  private readonly speakerSlots = new Map<string, number>();
-  readonly results: TurnResult[] = [];
+  private state: ConversationState = emptyConversation();
+  private readonly limits: ConversationLimits;
 
-  constructor(private readonly params: FusionParams, private readonly config: FusionConfig) {}
-
-  private slotOf(speaker: string): number {
-    if (!this.speakerSlots.has(speaker)) this.speakerSlots.set(speaker, Math.min(this.speakerSlots.size, this.config.maxSpeakers - 1));
-    return this.speakerSlots.get(speaker)!;
+  constructor(private readonly params: FusionParams, private readonly config: FusionConfig) {
+    this.limits = { maxTurns: config.maxTurns, maxSpeakers: config.maxSpeakers };
   }
 
-  /** Adds a turn and returns the fused result for it, given the past turns. */
+  /** The latest results, oldest first (their transcripts are the text context). */
+  get results(): readonly TurnResult[] { return this.state.results; }
+
+  /**
+   * Adds a turn and returns the fused result for it, given the past turns. The turn enters the conversation only
+   * when the fusion gave a finite result: a non-finite embedding or output is refused and leaves the state unchanged.
+   */
   async addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
     if (!turn.text && !turn.audio && !turn.face) throw new Error('A turn needs at least one modality (text, audio or face)');
-    this.turns.push({ text: turn.text, audio: turn.audio, face: turn.face, speakerSlot: this.slotOf(turn.speaker) });
-    const window = this.turns.slice(-this.config.maxTurns);
+    for (const name of MODALITIES) if (turn[name]) assertFinite(turn[name]!, `The ${name} embedding`);
+    const window = [...this.state.turns.slice(-(this.config.maxTurns - 1)), turnFeatures(this.state, turn, this.limits)];
     const started = performance.now();
     const input = makeFusionInput([window], this.config);
     const last = window.length - 1;
@@ -51,25 +55,39 @@ export class Conversation {
       ];
     });
     // Async reads only: synchronous reads stall the WebGPU backend.
-    const [p, m, g, v] = (await Promise.all([fused.data(), modal.data(), gate.data(), va.data()])) as Float32Array[];
-    tf.dispose([fused, modal, gate, va]); disposeFusionInput(input);
+    const [p, m, g, v] = (await Promise.all([fused.data(), modal.data(), gate.data(), va.data()]).finally(() => {
+      tf.dispose([fused, modal, gate, va]); disposeFusionInput(input);
+    })) as Float32Array[];
     const fusionMs = performance.now() - started;
+    for (const [values, what] of [[p, 'The fused probabilities'], [m, 'The modality probabilities'], [g, 'The gate'], [v, 'Valence/arousal']] as const) assertFinite(values, what);
 
     const probs = Array.from(p);
     const best = probs.indexOf(Math.max(...probs));
     const modalities: TurnResult['modalities'] = {};
     MODALITIES.forEach((name, k) => { if (turn[name]) modalities[name] = toProbabilities(m.subarray(k * LABELS.length, (k + 1) * LABELS.length)); });
     const result: TurnResult = {
-      index: this.turns.length - 1, speaker: turn.speaker, transcript: turn.transcript,
+      index: this.state.count, speaker: turn.speaker, transcript: turn.transcript,
       label: LABELS[best], confidence: probs[best], probabilities: toProbabilities(probs), valence: v[0], arousal: v[1],
       modalities, gate: { text: g[0], audio: g[1], face: g[2] },
       startMs: turn.startMs, endMs: turn.endMs, timings: { ...turn.timings, fusionMs },
     };
-    this.results.push(result);
+    // Accepted: only now does the turn join the conversation.
+    recordTurn(this.state, turn, result, this.limits);
     return result;
   }
 
-  get length(): number { return this.turns.length; }
+  /** Turns added since the conversation began. */
+  get length(): number { return this.state.count; }
 
-  clear(): void { this.turns.length = 0; this.results.length = 0; this.speakerSlots.clear(); }
+  /** A copy of the state a fresh engine needs to go on with this conversation. */
+  snapshot(): ConversationState { return copyConversation(this.state); }
+
+  /** Goes on with a conversation from `snapshot()` or the page's copy (see conversation-state.ts). */
+  restore(state: ConversationState): void {
+    const copy = copyConversation(state);
+    copy.turns = copy.turns.slice(-this.limits.maxTurns).map((t) => ({ ...t, speakerSlot: speakerSlot(copy, t.speaker, this.limits) }));
+    this.state = copy;
+  }
+
+  clear(): void { this.state = emptyConversation(); }
 }

@@ -26,7 +26,12 @@ export interface FrameResult {
   faceMs?: number;
 }
 
-export interface Notice { kind: 'info' | 'error'; text: string }
+/**
+ * Something the user should know that is not a result. `code` tells machines what happened: 'silence',
+ * 'camera-ended', 'microphone-ended', 'session-ended', 'worker-died', 'worker-restarted', 'worker-failed',
+ * 'face-failed', 'turn-failed', 'stt', 'no-microphone', 'empty-turn'.
+ */
+export interface Notice { kind: 'info' | 'error'; text: string; code?: string }
 
 export interface LiveSessionOptions {
   /** The models: a Recognizer in this thread or a RemoteRecognizer in a Worker. */
@@ -48,7 +53,10 @@ export interface LiveSessionOptions {
   modalities?: () => Record<'text' | 'audio' | 'face', boolean>;
 }
 
-interface Listeners { frame: ((f: FrameResult) => void)[]; turn: ((t: TurnResult) => void)[]; notice: ((n: Notice) => void)[] }
+/** Why a session ended by itself: every track it read has ended. */
+export interface SessionEnd { reason: string }
+
+interface Listeners { frame: ((f: FrameResult) => void)[]; turn: ((t: TurnResult) => void)[]; notice: ((n: Notice) => void)[]; end: ((e: SessionEnd) => void)[] }
 
 export class LiveSession {
   private camera?: CameraReader;
@@ -58,7 +66,9 @@ export class LiveSession {
   /** Face embeddings seen since the last turn, with their time (performance.now()). */
   private recentFaces: { t: number; face: ModalityEmbedding }[] = [];
   private queue = Promise.resolve();
-  private readonly listeners: Listeners = { frame: [], turn: [], notice: [] };
+  private readonly listeners: Listeners = { frame: [], turn: [], notice: [], end: [] };
+  private trackPoll?: ReturnType<typeof setInterval>;
+  private readonly endedTracks = new Set<MediaStreamTrack>();
   private readonly stt: SpeechToText;
   running = false;
   /** Frames whose face was embedded (the face path is alive). */
@@ -98,7 +108,7 @@ export class LiveSession {
   private async begin(): Promise<void> {
     const { stream } = this.o;
     if (!stream) return;
-    await this.stt.start(stream).catch((error: unknown) => this.emit('notice', { kind: 'error', text: `Speech-to-text: ${(error as Error).message}` }));
+    await this.stt.start(stream).catch((error: unknown) => this.emit('notice', { kind: 'error', code: 'stt', text: `Speech-to-text: ${(error as Error).message}` }));
     if (stream.getVideoTracks().length) {
       this.camera = await startCameraReader(stream, (frame, capturedAt) => this.onFrame(frame, capturedAt), { forceFallback: this.o.forceCaptureFallback });
     }
@@ -112,14 +122,52 @@ export class LiveSession {
         let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
         if (peak > 0.01) silentSince = performance.now();
         else if (performance.now() - silentSince > silenceMs) {
-          this.emit('notice', { kind: 'info', text: `The microphone has been silent for ${silenceMs / 1000} s: check that it is not muted.` });
+          this.emit('notice', { kind: 'info', code: 'silence', text: `The microphone has been silent for ${silenceMs / 1000} s: check that it is not muted.` });
           silentSince = performance.now();
         }
       });
     } else {
-      this.emit('notice', { kind: 'info', text: 'No microphone: turns come from the text box and the camera only.' });
+      this.emit('notice', { kind: 'info', code: 'no-microphone', text: 'No microphone: turns come from the text box and the camera only.' });
     }
+    this.watchTracks(stream);
     this.running = true;
+  }
+
+  /**
+   * A track can end while the session runs (camera unplugged, permission revoked, another app took the device, or
+   * the page stopped it). The `ended` event fires only when the browser ends a track, not for `track.stop()`, so
+   * the tracks' state is also polled once a second.
+   */
+  private watchTracks(stream: MediaStream): void {
+    for (const track of stream.getTracks()) track.addEventListener('ended', () => { void this.onTrackEnded(stream, track); });
+    this.trackPoll = setInterval(() => {
+      for (const track of stream.getTracks()) if (track.readyState === 'ended') void this.onTrackEnded(stream, track);
+    }, 1000);
+  }
+
+  /** Goes on with the tracks still live; with none left, stops and emits `end`. */
+  private async onTrackEnded(stream: MediaStream, track: MediaStreamTrack): Promise<void> {
+    if (this.stopped || this.endedTracks.has(track)) return;
+    this.endedTracks.add(track);
+    const left = stream.getTracks().filter((t) => t.readyState === 'live');
+    if (track.kind === 'video') {
+      const camera = this.camera; this.camera = undefined;
+      await camera?.stop();
+      this.emit('notice', { kind: 'error', code: 'camera-ended', text: `The camera stopped (unplugged, its permission revoked, or taken by another app)${left.length ? ': going on without the face.' : '.'}` });
+    } else {
+      const mic = this.mic; this.mic = undefined;
+      await mic?.stop();
+      // What was being said when the microphone went is still a turn.
+      for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+      this.segmenter = undefined;
+      this.emit('notice', { kind: 'error', code: 'microphone-ended', text: `The microphone stopped (unplugged, its permission revoked, or taken by another app)${left.length ? ': going on with the camera and typed text.' : '.'}` });
+    }
+    if (!left.length && !this.stopped) {
+      const reason = 'every camera and microphone track has ended';
+      this.emit('notice', { kind: 'info', code: 'session-ended', text: 'The live session ended: no camera or microphone is left. Press Start to open them again.' });
+      await this.stop();
+      this.emit('end', { reason });
+    }
   }
 
   /** `capturedAt`: when the frame was taken (performance clock), so a face is matched to the turn it was seen in. */
@@ -136,6 +184,7 @@ export class LiveSession {
     try {
       const observation = await this.o.tracker.detect(frame);
       if (this.stopped) return;
+      this.lastFrameError = undefined;
       if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
       const [face] = await this.o.recognizer.embedFaces([observation.crop]);
       if (this.stopped) return;
@@ -146,7 +195,7 @@ export class LiveSession {
     } catch (error) {
       // A face path failure must be seen, not only logged: report it once per kind of failure.
       const text = `Face analysis failed: ${(error as Error).message}`;
-      if (text !== this.lastFrameError) { this.lastFrameError = text; this.emit('notice', { kind: 'error', text }); }
+      if (text !== this.lastFrameError) { this.lastFrameError = text; this.emit('notice', { kind: 'error', code: 'face-failed', text }); }
     }
   }
 
@@ -183,7 +232,7 @@ export class LiveSession {
       let transcript = typed ?? this.o.takeTypedText?.();
       if (!transcript && audio && allowed.text) {
         transcript = await this.stt.transcribe({ pcm16k: audio, startMs, endMs }).catch((error: unknown) => {
-          this.emit('notice', { kind: error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error', text: `Speech-to-text: ${(error as Error).message}` });
+          this.emit('notice', { kind: error instanceof SpeechToTextError && error.recoverable ? 'info' : 'error', code: 'stt', text: `Speech-to-text: ${(error as Error).message}` });
           return undefined;
         });
       }
@@ -192,18 +241,19 @@ export class LiveSession {
       const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio && allowed.audio ? recognizer.embedAudio(audio) : undefined]);
       const seen = this.facesBetween(startMs - 500, endMs + 100);
       const face = allowed.face ? seen : {};
-      if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
+      if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', code: 'empty-turn', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
       const result = await recognizer.addTurn({
         speaker, transcript, text: text?.embedding, audio: voice?.embedding, face: face.embedding, startMs, endMs,
         timings: { textMs: text?.ms, audioMs: voice?.ms, faceMs: face.ms },
       });
       this.emit('turn', result);
-    }).catch((error: unknown) => { this.emit('notice', { kind: 'error', text: `Turn failed: ${(error as Error).message}` }); });
+    }).catch((error: unknown) => { this.emit('notice', { kind: 'error', code: 'turn-failed', text: `Turn failed: ${(error as Error).message}` }); });
   }
 
   /** Stops reading (the caller stops the tracks first so the camera light goes off at once); pending turns finish. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.trackPoll);
     this.stt.stop();
     await this.camera?.stop(); this.camera = undefined;
     await this.frameWork;

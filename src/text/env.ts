@@ -14,7 +14,7 @@ export interface TransformersConfig {
   wasmPaths?: string;
   /** Optional self-hosted mirror of the Hub. */
   remoteHost?: string;
-  /** The fetch Transformers.js uses for every file: the page passes `AssetLoader.fetchForTransformers`, which checks
+  /** The fetch Transformers.js uses for every file: the page passes `AssetLoader.verifiedFetch`, which checks
    * model files against the manifest and refuses other origins. Default: the global fetch. */
   fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
 }

@@ -55,6 +55,26 @@ export class FaceDetector {
   }
 
   /**
+   * Browser/Worker, every byte checked: `fetchFile(name)` returns a file of face-api's `model/` folder (the page
+   * passes AssetLoader.fetchVerified, which checks it against a manifest). face-api's own `loadFromUri` would fetch
+   * the weights through tfjs' loader, past any check; here the weight map is decoded from the checked bytes.
+   */
+  static async loadVerified(fetchFile: (name: string) => Promise<ArrayBuffer>, options: FaceDetectorOptions = {}, api?: FaceApi): Promise<FaceDetector> {
+    const faceapi = api ?? await import('@vladmandic/face-api/dist/face-api.esm-nobundle.js');
+    const manifestFile = 'tiny_face_detector_model-weights_manifest.json';
+    let manifest: tf.io.WeightsManifestConfig;
+    const text = new TextDecoder().decode(await fetchFile(manifestFile));
+    try { manifest = JSON.parse(text) as tf.io.WeightsManifestConfig; } catch { throw new Error(`face detector: ${manifestFile} is not valid JSON`); }
+    const specs = manifest.flatMap((group) => group.weights);
+    const buffers = await Promise.all(manifest.flatMap((group) => group.paths).map((path) => fetchFile(path)));
+    const weightMap = tf.io.decodeWeights(buffers, specs);
+    const net = new faceapi.TinyFaceDetector();
+    // The decoded tensors become the net's parameters (freed by dispose()).
+    net.loadFromWeightMap(weightMap as never);
+    return new FaceDetector(faceapi, net, options);
+  }
+
+  /**
    * Node: loads face-api's Node WASM build and the weights from `modelDir` (default: the package's `model/`).
    * Switches tfjs to the WASM backend (`backend: null` leaves the backend alone); no setWasmPaths in Node: the
    * backend finds its .wasm files next to its own module.

@@ -2,8 +2,9 @@
 /**
  * The face detector's own module Worker, with its OWN tfjs instance on the WASM backend: face-api never finishes on
  * WebGPU (synchronous GPU reads), and tfjs has one active backend per instance, so the page's engine stays free for
- * the encoders (DESIGN §7). Protocol: src/video/face-worker-protocol.ts. Per frame: pixels via OffscreenCanvas,
- * tiny face detector, `cropFace` (the same crop the training data went through), crop buffer transferred back.
+ * the encoders. Calls (face-worker-protocol.ts) come through worker-rpc.ts. Per frame: pixels via a fresh
+ * OffscreenCanvas, tiny face detector, `cropFace` (the same crop the training data went through), crop buffer
+ * transferred back. The detector's weights are checked against the vendor folder's manifest like every model file.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -12,12 +13,11 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { cropFace } from './face-crop.ts';
 import { FaceDetector } from './face-detector.ts';
-import type { FaceWorkerReply, FaceWorkerRequest } from './face-worker-protocol.ts';
+import type { FaceWorkerMethods } from './face-worker-protocol.ts';
+import { AssetLoader } from '../runtime/assets.ts';
+import { serveRpc } from '../runtime/worker-rpc-host.ts';
 
-const scope = self as unknown as DedicatedWorkerGlobalScope;
 let detector: FaceDetector | null = null;
-let canvas: OffscreenCanvas | null = null;
-let context: OffscreenCanvasRenderingContext2D | null = null;
 
 /**
  * Frames are drawn at most this many pixels on their longer side before detection and cropping: the detector
@@ -26,19 +26,18 @@ let context: OffscreenCanvasRenderingContext2D | null = null;
  */
 const MAX_SIDE = 640;
 
-function reply(message: FaceWorkerReply, transfer: Transferable[] = []): void {
-  scope.postMessage(message, transfer);
-}
-
-/** face-api only knows window (browser) and Node environments; in a Worker, describe one built on OffscreenCanvas. */
-function patchFaceApiEnv(): void {
+/**
+ * face-api only knows window (browser) and Node environments; in a Worker, describe one built on OffscreenCanvas.
+ * Its fetch is `verifiedFetch`: the detector's weights load only if they match the manifest.
+ */
+function patchFaceApiEnv(verifiedFetch: (input: string | URL, init?: RequestInit) => Promise<Response>): void {
   class NoElement { constructor() { throw new Error('face-api: no DOM elements in a Worker (pass tensors)'); } }
   faceapi.env.setEnv({
     Canvas: OffscreenCanvas, CanvasRenderingContext2D: OffscreenCanvasRenderingContext2D,
     Image: ImageBitmap, ImageData, Video: NoElement,
     createCanvasElement: () => new OffscreenCanvas(1, 1),
     createImageElement: () => new NoElement(), createVideoElement: () => new NoElement(),
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => verifiedFetch(input instanceof Request ? input.url : input, init),
     readFile: () => { throw new Error('face-api: no file system in a Worker'); },
   } as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
@@ -57,56 +56,47 @@ async function chooseBackend(wasmBaseUrl: string): Promise<string> {
   return tf.getBackend();
 }
 
-/** RGBA pixels of a VideoFrame or ImageBitmap (drawImage takes both), scaled to MAX_SIDE, then closes the frame. */
+/**
+ * RGBA pixels of a VideoFrame or ImageBitmap (drawImage takes both), scaled to MAX_SIDE, then closes the frame.
+ * Each frame gets a fresh canvas: on a reused one, a transparent image would show the previous frame's pixels
+ * (and its face) through it. A new 640×480 canvas costs well under a millisecond.
+ */
 function readPixels(frame: VideoFrame | ImageBitmap): { image: ImageData; scale: number; frameWidth: number; frameHeight: number } {
-  const frameWidth = 'displayWidth' in frame ? frame.displayWidth : frame.width;
-  const frameHeight = 'displayHeight' in frame ? frame.displayHeight : frame.height;
-  const scale = Math.min(1, MAX_SIDE / Math.max(frameWidth, frameHeight));
-  const width = Math.max(1, Math.round(frameWidth * scale)), height = Math.max(1, Math.round(frameHeight * scale));
   try {
-    if (!canvas || canvas.width !== width || canvas.height !== height) {
-      canvas = new OffscreenCanvas(width, height);
-      context = canvas.getContext('2d', { willReadFrequently: true });
-      if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
-    }
-    context!.drawImage(frame, 0, 0, width, height);
-    return { image: context!.getImageData(0, 0, width, height), scale: width / frameWidth, frameWidth, frameHeight };
+    const frameWidth = 'displayWidth' in frame ? frame.displayWidth : frame.width;
+    const frameHeight = 'displayHeight' in frame ? frame.displayHeight : frame.height;
+    if (!(frameWidth > 0 && frameHeight > 0)) throw new Error(`the frame has no pixels (${frameWidth}×${frameHeight}; closed?)`);
+    const scale = Math.min(1, MAX_SIDE / Math.max(frameWidth, frameHeight));
+    const width = Math.max(1, Math.round(frameWidth * scale)), height = Math.max(1, Math.round(frameHeight * scale));
+    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
+    context.drawImage(frame, 0, 0, width, height);
+    return { image: context.getImageData(0, 0, width, height), scale: width / frameWidth, frameWidth, frameHeight };
   } finally {
     frame.close();
   }
 }
 
-async function onFrame(id: number, frame: VideoFrame | ImageBitmap): Promise<void> {
-  const started = performance.now();
-  if (!detector) { frame.close(); throw new Error('frame before init'); }
-  const { image, scale, frameWidth, frameHeight } = readPixels(frame);
-  const found = await detector.detect(image);
-  const crop = found ? cropFace(image.data, image.width, image.height, found.box) : null;
-  // The box is reported in the frame's own pixels.
-  const box = found ? { x: found.box.x / scale, y: found.box.y / scale, width: found.box.width / scale, height: found.box.height / scale } : null;
-  reply({
-    type: 'face', id, box, score: found?.score ?? 0, crop,
-    width: frameWidth, height: frameHeight, ms: performance.now() - started,
-  }, crop ? [crop.buffer] : []);
-}
-
-scope.onmessage = async (event: MessageEvent<FaceWorkerRequest>) => {
-  const message = event.data;
-  if (message.type === 'init') {
-    try {
-      patchFaceApiEnv();
-      const backend = await chooseBackend(message.wasmBaseUrl);
-      detector?.dispose();
-      detector = await FaceDetector.load(message.modelBaseUrl, {}, faceapi);
-      reply({ type: 'ready', backend });
-    } catch (error) {
-      reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    }
-  } else if (message.type === 'frame') {
-    try {
-      await onFrame(message.id, message.frame);
-    } catch (error) {
-      reply({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
-    }
-  }
+const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorkerMethods[M]>) => Promise<ReturnType<FaceWorkerMethods[M]>> } = {
+  async init(vendorBaseUrl) {
+    const loader = new AssetLoader(vendorBaseUrl);
+    await loader.loadManifest();
+    patchFaceApiEnv(loader.verifiedFetch);
+    const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`);
+    detector?.dispose();
+    detector = await FaceDetector.loadVerified((name) => loader.fetchVerified(`face-api/${name}`), {}, faceapi);
+    return backend;
+  },
+  async detect(frame) {
+    const started = performance.now();
+    if (!detector) { frame.close(); throw new Error('frame before init'); }
+    const { image, scale, frameWidth, frameHeight } = readPixels(frame);
+    const found = await detector.detect(image);
+    const crop = found ? cropFace(image.data, image.width, image.height, found.box) : null;
+    // The box is reported in the frame's own pixels.
+    const box = found ? { x: found.box.x / scale, y: found.box.y / scale, width: found.box.width / scale, height: found.box.height / scale } : null;
+    return { box, score: found?.score ?? 0, crop, width: frameWidth, height: frameHeight, ms: performance.now() - started };
+  },
 };
+
+serveRpc(methods);

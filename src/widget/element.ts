@@ -202,6 +202,11 @@ export class EmoLensRecognizerElement extends HTMLElement {
       });
       if (generation !== this.loadGeneration) { await recognizer.dispose(); return; }
       this.recognizer = recognizer;
+      // A Worker that died and was restarted: said in the status line and as an `error` event (kind = the code).
+      recognizer.on('notice', (n) => {
+        if (this.session) return; // a live session reports it as its own notice (below)
+        if (n.kind === 'error') this.fail(new Error(n.text), n.code ?? 'worker'); else this.ui.status.textContent = n.text;
+      });
       progress.hidden = true;
       this.setState('ready', `Ready (${this.recognizer.backend.backend})`);
       this.emit('ready', { backend: this.recognizer.backend.backend });
@@ -261,7 +266,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
       }
       if (cancelled()) { await session.stop(); this.stopTracks(); return; }
       this.session = session;
-      this.attach(session, stream);
+      this.attach(session);
     } finally {
       this.starting = false;
       this.setState(this.stateValue, this.ui.status.textContent ?? '');
@@ -271,7 +276,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
   private startToken = 0;
   private starting = false;
 
-  private attach(session: EmoLensSession, stream: MediaStream): void {
+  private attach(session: EmoLensSession): void {
     session.on('frame', (f) => {
       this.lastFrame = f;
       if (f.probabilities) this.show(f.probabilities);
@@ -285,8 +290,15 @@ export class EmoLensRecognizerElement extends HTMLElement {
       this.ui.turns.append(item);
       this.emit('utterance', r);
     });
-    session.on('notice', (n) => { if (n.kind === 'error') this.fail(new Error(n.text), 'session'); else this.ui.status.textContent = n.text; });
-    for (const track of stream.getTracks()) track.addEventListener('ended', () => { void this.stop(); });
+    session.on('notice', (n) => { if (n.kind === 'error') this.fail(new Error(n.text), n.code ?? 'session'); else this.ui.status.textContent = n.text; });
+    // A camera or microphone that ends mid-session is reported (notice above); when none is left, the session has
+    // stopped itself and the widget is ready to start again.
+    session.on('end', () => {
+      if (this.session !== session) return;
+      this.session = undefined;
+      this.stopTracks();
+      this.setState('ready', 'Stopped: the camera and microphone ended. Press Start to open them again.');
+    });
     this.setState('live', 'Live: analysing on this device');
   }
 

@@ -65,9 +65,9 @@ test('a tfjs model loads through the verifying handler', async () => {
 
 test('the Transformers.js fetch verifies model files and refuses other origins', async () => {
   const loader = new AssetLoader(base);
-  const ok = await loader.fetchForTransformers(`${base}a.bin`);
+  const ok = await loader.verifiedFetch(`${base}a.bin`);
   assert.equal((await ok.arrayBuffer()).byteLength, 5000);
-  assert.equal((await loader.fetchForTransformers(`${base}not-there.json`)).status, 404);
-  await assert.rejects(loader.fetchForTransformers(`${base}b.bin`), /corrupt/);
-  await assert.rejects(loader.fetchForTransformers('https://huggingface.co/x/config.json'), /another origin/);
+  assert.equal((await loader.verifiedFetch(`${base}not-there.json`)).status, 404);
+  await assert.rejects(loader.verifiedFetch(`${base}b.bin`), /corrupt/);
+  await assert.rejects(loader.verifiedFetch('https://huggingface.co/x/config.json'), /another origin/);
 });
