@@ -220,8 +220,8 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   await page.waitForFunction(() => (window as any).emolensDemo.turns.filter((t: any) => t.transcript?.startsWith('Turn number')).length === 56, undefined, { timeout: 180_000 });
   const total = await page.evaluate(() => (window as any).emolensDemo.turns.length);
   expect(total).toBeGreaterThan(58);
-  await expect(page.locator('#turns .turn')).toHaveCount(50);
-  await expect(page.locator('#turns-hidden')).toHaveText(`${total - 50} earlier turns not shown (kept in memory for this session)`);
+  await expect(page.locator('#turns .turn')).toHaveCount(30);
+  await expect(page.locator('#turns-hidden')).toHaveText(`${total - 30} earlier turns not shown (kept in memory for this session)`);
   await expect(page.locator('#va-plot .turn-dot')).toHaveCount(Math.min(total, 60));
   await expect(page.locator('#turns .turn').last()).toContainText('Turn number 55');
   const tensors = await page.evaluate(() => (window as any).emolensDemo.tensors());

@@ -2,8 +2,10 @@
  * <emolens-recognizer> in a plain HTML page that has nothing but one script tag (the built dist/lib widget,
  * served by the preview server at /lib/) and the element: events fire in order, attributes change what it does,
  * start() refuses to open the camera without a user gesture, the Start button opens it with a live indicator,
- * removing the element stops the tracks, and hiding the page stops them too; all under the strict
- * Content-Security-Policy that docs/api.md recommends.
+ * removing the element stops the tracks, and hiding the page stops them too; a microphone that ends and a Worker
+ * that dies are reported as `error` events; all under the strict Content-Security-Policy that docs/api.md
+ * recommends, set on every response (Workers take their policy from their own script's response, not the page's).
+ * Without 'wasm-unsafe-eval' the widget says that this is what it needs.
  */
 import { expect, test } from '@playwright/test';
 
@@ -29,6 +31,17 @@ const PLAIN_PAGE = `<!doctype html>
 /** The policy docs/api.md recommends (plus a nonce for this page's own inline script): no third-party origin, no eval, Workers only from the site itself. */
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-plainpage'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'";
 
+/** Serves the plain page, and sets `policy` on every response of the site (page, modules, Workers, models). */
+async function servePlainPage(page: import('@playwright/test').Page, policy: string): Promise<void> {
+  await page.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (!url.startsWith('http://127.0.0.1:4173/')) return route.continue();
+    if (url.endsWith('/plain/widget.html')) return route.fulfill({ contentType: 'text/html', body: PLAIN_PAGE, headers: { 'Content-Security-Policy': policy } });
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': policy } });
+  });
+}
+
 type Logged = { type: string; detail?: any };
 const events = (page: import('@playwright/test').Page): Promise<Logged[]> => page.evaluate(() => (window as any).events as Logged[]);
 const firstIndex = (log: Logged[], type: string): number => log.findIndex((e) => e.type === type);
@@ -38,7 +51,7 @@ test('the widget in a plain page: events in order, attributes change behaviour, 
   page.on('request', (r) => { if (!r.url().startsWith(baseURL!) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
   const violations: string[] = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
-  await page.route('**/plain/widget.html', (route) => route.fulfill({ contentType: 'text/html', body: PLAIN_PAGE, headers: { 'Content-Security-Policy': CSP } }));
+  await servePlainPage(page, CSP);
   // Nothing may evaluate in the page until start() has been refused: Playwright's evaluations count as user gestures.
   const refused = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('widget error:'), timeout: 180_000 });
   await page.goto('/plain/widget.html');
@@ -120,8 +133,37 @@ test('the widget in a plain page: events in order, attributes change behaviour, 
   });
   await expect(second).toHaveAttribute('data-state', 'ready');
   expect(await page.evaluate(() => (window as any).hiddenTracks.map((t: MediaStreamTrack) => t.readyState))).toEqual(['ended']);
+  await page.evaluate(() => Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true }));
+
+  // The microphone ends while live (unplugged, permission revoked; here stopped from the page): an error event that
+  // says so, and the widget is ready to start again.
+  await page.evaluate(() => { (window as any).events.length = 0; document.getElementById('v')!.addEventListener('error', (e: any) => (window as any).events.push({ type: 'error', detail: e.detail })); });
+  await second.getByRole('button', { name: 'Start' }).click();
+  await expect(second).toHaveAttribute('data-state', 'live');
+  await page.evaluate(() => (document.getElementById('v') as any).tracks[0].stop());
+  await expect(second).toHaveAttribute('data-state', 'ready', { timeout: 10_000 });
+  await expect(second.locator('[part=status]').first()).toContainText('the camera and microphone ended');
+  expect((await events(page)).filter((e) => e.type === 'error').map((e) => e.detail.kind)).toContain('microphone-ended');
+
+  // The inference Worker dies: an error event, a restart, and typed turns work again.
+  await page.evaluate(() => (document.getElementById('v') as any).recognizer.engine.worker.terminate());
+  await page.waitForFunction(() => (window as any).events.some((e: Logged) => e.type === 'error' && e.detail.kind === 'worker-died'), undefined, { timeout: 30_000 });
+  await expect(second.locator('[part=status]').first()).toContainText('was restarted', { timeout: 120_000 });
+  await second.locator('[part=text-input]').fill('Still here after the restart.');
+  await second.getByRole('button', { name: 'Send' }).click();
+  await page.waitForFunction(() => (document.getElementById('v') as any).turns.some((t: any) => t.transcript === 'Still here after the restart.'), undefined, { timeout: 60_000 });
   await page.evaluate(() => (document.getElementById('v') as any).dispose());
   await expect(second).toHaveAttribute('data-state', 'idle');
   expect(foreign, 'requests to other origins').toEqual([]);
   expect(violations, 'Content-Security-Policy violations').toEqual([]);
+});
+
+test('without \'wasm-unsafe-eval\' in the policy of every response, the widget fails to load and says what the policy needs', async ({ page }) => {
+  await servePlainPage(page, CSP.replace(" 'wasm-unsafe-eval'", ''));
+  await page.goto('/plain/widget.html');
+  const widget = page.locator('emolens-recognizer');
+  await expect(widget).toHaveAttribute('data-state', 'error', { timeout: 180_000 });
+  const failure = (await events(page)).find((e) => e.type === 'error' && e.detail.kind === 'load');
+  expect(failure?.detail.message).toMatch(/WebAssembly is blocked by the Content-Security-Policy.*'wasm-unsafe-eval'/);
+  await expect(widget.locator('[part=status]').first()).toContainText("'wasm-unsafe-eval'");
 });

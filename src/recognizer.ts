@@ -18,6 +18,7 @@ import { makeFusionInput, disposeFusionInput, type TurnFeatures } from './fusion
 import { Conversation } from './session/conversation.ts';
 import type { ConversationState } from './session/conversation-state.ts';
 import { checkAudio, checkText } from './validate.ts';
+import { explainWasmBlocked } from './runtime/csp.ts';
 import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnResult } from './session/results.ts';
 
 export interface RecognizerOptions {
@@ -52,7 +53,10 @@ export class Recognizer implements TurnEngine {
   }
 
   static async create(options: Partial<RecognizerOptions> = {}): Promise<Recognizer> {
-    const o = { ...DEFAULT_RECOGNIZER_OPTIONS, ...options };
+    try { return await Recognizer.load({ ...DEFAULT_RECOGNIZER_OPTIONS, ...options }); } catch (error) { throw explainWasmBlocked(error); }
+  }
+
+  private static async load(o: RecognizerOptions): Promise<Recognizer> {
     const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/` });
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
     await loader.loadManifest();

@@ -39,7 +39,7 @@ let session: LiveSession | undefined;
  * Turns drawn on the page: the list keeps the latest LIST_TURNS, the charts the latest CHART_TURNS, so a long
  * session's page stays small. Every turn stays in `handle.turns` (the whole session, for the console and export).
  */
-const LIST_TURNS = 50;
+const LIST_TURNS = 30;
 const CHART_TURNS = 60;
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {

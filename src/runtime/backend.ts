@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
+import { wasmRefusal } from './csp.ts';
 import { BACKENDS, isBackendName, type BackendChoice, type BackendName } from './backend-names.ts';
 
 export { BACKENDS, isBackendName, type BackendChoice, type BackendName };
@@ -46,6 +47,11 @@ async function tryBackend(backend: BackendName, wasmPaths: string): Promise<stri
   }
   try {
     const ok = await tf.setBackend(backend);
+    if (!ok && backend === 'wasm') {
+      // tfjs only logs why; a page policy without 'wasm-unsafe-eval' is the usual cause, and the fix is the page's.
+      const refusal = await wasmRefusal();
+      if (refusal) return `WebAssembly may not run here: ${refusal}`;
+    }
     if (!ok) return `tf.setBackend('${backend}') returned false`;
     await tf.ready();
     if (tf.getBackend() !== backend) return `tfjs stayed on "${tf.getBackend()}"`;

@@ -16,6 +16,7 @@ import { FaceDetector } from './face-detector.ts';
 import type { FaceWorkerMethods } from './face-worker-protocol.ts';
 import { AssetLoader } from '../runtime/assets.ts';
 import { serveRpc } from '../runtime/worker-rpc-host.ts';
+import { explainWasmBlocked } from '../runtime/csp.ts';
 
 let detector: FaceDetector | null = null;
 
@@ -77,15 +78,20 @@ function readPixels(frame: VideoFrame | ImageBitmap): { image: ImageData; scale:
   }
 }
 
+/** Checks and loads the detector's weights on WASM (CPU when WASM cannot start). */
+async function load(vendorBaseUrl: string): Promise<string> {
+  const loader = new AssetLoader(vendorBaseUrl);
+  await loader.loadManifest();
+  patchFaceApiEnv(loader.verifiedFetch);
+  const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`);
+  detector?.dispose();
+  detector = await FaceDetector.loadVerified((name) => loader.fetchVerified(`face-api/${name}`), {}, faceapi);
+  return backend;
+}
+
 const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorkerMethods[M]>) => Promise<ReturnType<FaceWorkerMethods[M]>> } = {
   async init(vendorBaseUrl) {
-    const loader = new AssetLoader(vendorBaseUrl);
-    await loader.loadManifest();
-    patchFaceApiEnv(loader.verifiedFetch);
-    const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`);
-    detector?.dispose();
-    detector = await FaceDetector.loadVerified((name) => loader.fetchVerified(`face-api/${name}`), {}, faceapi);
-    return backend;
+    try { return await load(vendorBaseUrl); } catch (error) { throw explainWasmBlocked(error); }
   },
   async detect(frame) {
     const started = performance.now();
