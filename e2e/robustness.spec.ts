@@ -6,7 +6,8 @@
  *     by a restarted Worker that goes on with the same conversation;
  *   - the demo: both Workers terminated mid-session, camera and microphone tracks stopped from the page, a long
  *     typed conversation whose page stays bounded;
- *   - damaged files: a truncated text encoder and corrupt face-detector weights fail with the AssetError naming them.
+ *   - damaged files: a truncated text encoder, corrupt face-detector weights and corrupt WASM runtimes fail with the
+ *     AssetError naming them.
  */
 import { expect, test, type Page } from '@playwright/test';
 
@@ -62,6 +63,8 @@ test('the library refuses every kind of bad input by name, and a refused turn ne
     const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     stream.getTracks().forEach((t) => t.stop());
     (refused as any).endedStream = await refusal(recognizer.startSession(stream));
+    (refused as any).sessionOption = await refusal(recognizer.startSession(stream, { speaker: 'Ann' }));
+    (refused as any).event = await refusal(() => recognizer.on('turn', () => {}));
     // The next turns are clean, and the refused ones took no place in the conversation.
     const next = [];
     for (let i = 0; i < 3; i++) next.push(await recognizer.analyzeText(['That is great news!', 'I am so angry right now.', 'Okay.'][i]));
@@ -88,6 +91,8 @@ test('the library refuses every kind of bad input by name, and a refused turn ne
     noContext: /^InputError source: .*could not be read as an image/,
     stream: /^InputError stream: .*must be a MediaStream/,
     endedStream: /^InputError stream: .*tracks have ended/,
+    sessionOption: /^InputError options\.speaker: .*must be a function/,
+    event: /^InputError event: .*unknown recognizer event "turn"/,
   };
   for (const [k, re] of Object.entries(want)) expect((r.refused as Record<string, string>)[k], k).toMatch(re);
   expect(r.afterDispose).toMatch(/disposed/);
@@ -228,7 +233,7 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   expect(tensors).toBeGreaterThan(0);
 });
 
-test('a truncated text encoder and corrupt face-detector weights fail with the AssetError that names them', async ({ page }) => {
+test('a truncated text encoder, corrupt face-detector weights and corrupt runtime binaries fail with the AssetError that names them', async ({ page }) => {
   await page.route('**/models/text-encoder/onnx/model.onnx', async (route) => {
     const response = await route.fetch();
     await route.fulfill({ response, body: Buffer.from(await response.body()).subarray(0, 1_000_000) });
@@ -247,5 +252,20 @@ test('a truncated text encoder and corrupt face-detector weights fail with the A
   });
   await page.goto('/?backend=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
-  await expect(page.locator('#message')).toContainText('Model file "face-api/tiny_face_detector_model.bin" is corrupt');
+  await expect(page.locator('#message')).toContainText('Runtime file "face-api/tiny_face_detector_model.bin" is corrupt');
+  await page.unroute('**/vendor/face-api/tiny_face_detector_model.bin');
+
+  // The runtimes' own WASM binaries are checked too (tfjs' WASM backend, onnxruntime-web).
+  for (const file of ['tfjs-wasm/tfjs-backend-wasm-simd.wasm', 'ort/ort-wasm-simd-threaded.asyncify.wasm']) {
+    await page.route(`**/vendor/${file}`, async (route) => {
+      const response = await route.fetch();
+      const body = Buffer.from(await response.body());
+      body[body.length - 10] ^= 0xff;
+      await route.fulfill({ response, body });
+    });
+    await page.goto('/?backend=wasm');
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
+    await expect(page.locator('#message')).toContainText(`Runtime file "${file}" is corrupt`);
+    await page.unroute(`**/vendor/${file}`);
+  }
 });

@@ -267,7 +267,10 @@ export class EmoLensRecognizer {
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
     if (typeof MediaStream === 'undefined' || !(stream instanceof MediaStream)) throw new InputError('stream', `must be a MediaStream (from getUserMedia), got ${stream === null ? 'null' : typeof stream}`);
-    checkOptions(options, ['stt', 'speaker', 'silenceNoticeS'], 'options');
+    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS'], 'options');
+    if (o.speaker !== undefined && typeof o.speaker !== 'function') throw new InputError('options.speaker', 'must be a function that returns who is speaking now');
+    if (o.silenceNoticeS !== undefined && !(typeof o.silenceNoticeS === 'number' && o.silenceNoticeS > 0 && Number.isFinite(o.silenceNoticeS))) throw new InputError('options.silenceNoticeS', `must be a positive number of seconds, got ${String(o.silenceNoticeS)}`);
+    if (o.stt !== undefined && (typeof o.stt?.transcribe !== 'function' || typeof o.stt?.start !== 'function')) throw new InputError('options.stt', 'must be a SpeechToText adapter (start, transcribe, stop, dispose)');
     const m = this.config.modalities;
     // The microphone serves audio, and text only through a speech-to-text adapter.
     const wanted = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || (m.text && !!options.stt)));
@@ -306,6 +309,7 @@ export class EmoLensRecognizer {
    */
   on(event: 'notice', listener: (notice: Notice) => void): () => void {
     if (event !== 'notice') throw new InputError('event', `unknown recognizer event "${String(event)}" (known: notice)`);
+    if (typeof listener !== 'function') throw new InputError('listener', 'must be a function');
     this.noticeListeners.add(listener);
     return () => this.noticeListeners.delete(listener);
   }
@@ -357,6 +361,8 @@ export class EmoLensSession {
   constructor(private readonly owner: EmoLensRecognizer, private readonly options: SessionOptions) {}
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    if (!Object.hasOwn(this.listeners, event)) throw new InputError('event', `unknown session event "${String(event)}" (known: ${Object.keys(this.listeners).join(', ')})`);
+    if (typeof listener !== 'function') throw new InputError('listener', 'must be a function');
     this.listeners[event].push(listener);
     return () => { this.listeners[event] = this.listeners[event].filter((l) => l !== listener) as never; };
   }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
-import { configureTransformers } from './text/env.ts';
+import { configureTransformers, ORT_WASM_FILE } from './text/env.ts';
 import { TextEncoder as TextEmotionEncoder } from './text/encoder.ts';
 import { type PastTurn } from './text/tokenizer.ts';
 import { AudioEncoder } from './audio/encoder.ts';
@@ -57,10 +57,15 @@ export class Recognizer implements TurnEngine {
   }
 
   private static async load(o: RecognizerOptions): Promise<Recognizer> {
-    const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/` });
+    // Models and the runtimes' WASM binaries are checked against their folders' manifests (sizes, SHA-256).
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
-    await loader.loadManifest();
-    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch });
+    const vendor = new AssetLoader(o.vendorBaseUrl, o.onProgress, undefined, 'Runtime file');
+    await Promise.all([loader.loadManifest(), vendor.loadManifest()]);
+    const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/`, fetchWasm: (name) => vendor.fetchVerified(`tfjs-wasm/${name}`) });
+    configureTransformers({
+      localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch,
+      wasmBinary: await vendor.fetchVerified(`ort/${ORT_WASM_FILE}`),
+    });
     const [text, audio, face, fusion] = await Promise.all([
       TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler('text-head') }),
       AudioEncoder.load(loader.layersModelHandler('audio-encoder')),

@@ -115,7 +115,8 @@ console.log('minute  rss MB  page heap MB  worker heap MB  tensors  fps   turns 
 for (let minute = 1; minute <= minutes; minute++) {
   await new Promise((r) => setTimeout(r, Math.max(0, started + minute * 60_000 - Date.now())));
   const now = await counters();
-  const seconds = (Date.now() - lastAt) / 1000;
+  const nowAt = Date.now();
+  const seconds = (nowAt - lastAt) / 1000;
   const sample: Sample = {
     minute, rssMb: treeRssMb(rootPid), ...(await heaps()),
     tensors: await page.evaluate(() => (window as any).emolensDemo.tensors()),
@@ -123,7 +124,7 @@ for (let minute = 1; minute <= minutes; minute++) {
     dom: await page.evaluate(() => document.getElementsByTagName('*').length),
   };
   samples.push(sample);
-  last = now; lastAt = Date.now();
+  last = now; lastAt = nowAt;
   console.log(`${String(minute).padStart(6)}  ${sample.rssMb.toFixed(0).padStart(6)}  ${sample.pageHeapMb.toFixed(1).padStart(12)}  ${sample.workerHeapMb.toFixed(1).padStart(14)}  ${String(sample.tensors).padStart(7)}  ${sample.fps.toFixed(2).padStart(4)}  ${String(sample.turns).padStart(6)}  ${String(sample.errors).padStart(6)}  ${String(sample.dom).padStart(4)}`);
 }
 clearInterval(typer);

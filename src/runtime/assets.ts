@@ -17,8 +17,9 @@ export interface ProgressEvent {
 export type ProgressCallback = (event: ProgressEvent) => void;
 
 export class AssetError extends Error {
-  constructor(readonly file: string, detail: string) {
-    super(`Model file "${file}" ${detail}`);
+  /** `label` says what kind of file it is: "Model file" (default) or "Runtime file" (onnxruntime, tfjs WASM, face detector). */
+  constructor(readonly file: string, detail: string, label = 'Model file') {
+    super(`${label} "${file}" ${detail}`);
     this.name = 'AssetError';
   }
 }
@@ -38,17 +39,20 @@ export class AssetLoader {
   private readonly swallowed: AssetError[] = [];
 
   /** @param baseUrl folder that holds manifest.json and the model folders, e.g. `/models/`. */
-  constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+  /** `label` names the kind of file in errors: "Model file", or "Runtime file" for the vendor folder. */
+  constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args), private readonly label = 'Model file') {
     if (!this.baseUrl.endsWith('/')) this.baseUrl += '/';
   }
+
+  private error(file: string, detail: string): AssetError { return new AssetError(file, detail, this.label); }
 
   async loadManifest(): Promise<AssetManifest> {
     if (this.manifest) return this.manifest;
     const url = `${this.baseUrl}manifest.json`;
     let response: Response;
-    try { response = await this.fetchImpl(url); } catch (e) { throw new AssetError('manifest.json', `could not be fetched from ${url}: ${(e as Error).message}`); }
-    if (!response.ok) throw new AssetError('manifest.json', `could not be fetched from ${url} (HTTP ${response.status})`);
-    try { this.manifest = (await response.json()) as AssetManifest; } catch { throw new AssetError('manifest.json', 'is not valid JSON'); }
+    try { response = await this.fetchImpl(url); } catch (e) { throw this.error('manifest.json', `could not be fetched from ${url}: ${(e as Error).message}`); }
+    if (!response.ok) throw this.error('manifest.json', `could not be fetched from ${url} (HTTP ${response.status})`);
+    try { this.manifest = (await response.json()) as AssetManifest; } catch { throw this.error('manifest.json', 'is not valid JSON'); }
     return this.manifest;
   }
 
@@ -61,16 +65,16 @@ export class AssetLoader {
   /** Fetches `file` (relative to baseUrl), streaming progress, and checks it against the manifest. */
   async fetchVerified(file: string): Promise<ArrayBuffer> {
     const entry = (await this.loadManifest()).files[file];
-    if (!entry) throw new AssetError(file, 'is not listed in manifest.json');
+    if (!entry) throw this.error(file, 'is not listed in manifest.json');
     const url = this.baseUrl + file;
     this.onProgress({ status: 'initiate', file, loaded: 0, total: entry.bytes });
     let response: Response;
-    try { response = await this.fetchImpl(url); } catch (e) { throw new AssetError(file, `could not be fetched from ${url}: ${(e as Error).message}`); }
-    if (!response.ok) throw new AssetError(file, `is missing (HTTP ${response.status} for ${url})`);
+    try { response = await this.fetchImpl(url); } catch (e) { throw this.error(file, `could not be fetched from ${url}: ${(e as Error).message}`); }
+    if (!response.ok) throw this.error(file, `is missing (HTTP ${response.status} for ${url})`);
     const bytes = await this.readWithProgress(file, response, entry.bytes);
-    if (bytes.byteLength !== entry.bytes) throw new AssetError(file, `is ${bytes.byteLength} bytes, the manifest expects ${entry.bytes}: truncated or replaced`);
+    if (bytes.byteLength !== entry.bytes) throw this.error(file, `is ${bytes.byteLength} bytes, the manifest expects ${entry.bytes}: truncated or replaced`);
     const hash = await sha256Hex(bytes);
-    if (hash !== entry.sha256) throw new AssetError(file, `is corrupt: SHA-256 ${hash.slice(0, 12)}… differs from the manifest's ${entry.sha256.slice(0, 12)}…`);
+    if (hash !== entry.sha256) throw this.error(file, `is corrupt: SHA-256 ${hash.slice(0, 12)}… differs from the manifest's ${entry.sha256.slice(0, 12)}…`);
     this.onProgress({ status: 'done', file, loaded: entry.bytes, total: entry.bytes });
     return bytes.buffer as ArrayBuffer;
   }
@@ -101,7 +105,7 @@ export class AssetLoader {
         let modelJson: { modelTopology: object; weightsManifest: tf.io.WeightsManifestConfig; format?: string; generatedBy?: string; userDefinedMetadata?: Record<string, object> };
         try { modelJson = JSON.parse(new TextDecoder().decode(await this.fetchVerified(jsonFile))); } catch (e) {
           if (e instanceof AssetError) throw e;
-          throw new AssetError(jsonFile, 'is not valid JSON');
+          throw this.error(jsonFile, 'is not valid JSON');
         }
         const specs: tf.io.WeightsManifestEntry[] = [];
         const parts: ArrayBuffer[] = [];
@@ -126,7 +130,7 @@ export class AssetLoader {
     // The app's origin: the page's, or (in Node, which has no location) the model folder's.
     const base = new URL(this.baseUrl, globalThis.location?.href);
     const url = new URL(String(input), base);
-    if (url.origin !== (globalThis.location?.origin ?? base.origin)) throw new AssetError(url.href, 'is on another origin; EmoLens only loads files the app serves itself');
+    if (url.origin !== (globalThis.location?.origin ?? base.origin)) throw this.error(url.href, 'is on another origin; EmoLens only loads files the app serves itself');
     if (!url.href.startsWith(base.href)) return this.fetchImpl(url.href, init);
     const file = decodeURIComponent(url.pathname.slice(base.pathname.length));
     const manifest = await this.loadManifest();

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { prepareWasmBackend } from './tfjs-wasm.ts';
+import { AssetError } from './assets.ts';
 
-import { wasmRefusal } from './csp.ts';
 import { BACKENDS, isBackendName, type BackendChoice, type BackendName } from './backend-names.ts';
 
 export { BACKENDS, isBackendName, type BackendChoice, type BackendName };
@@ -19,6 +19,8 @@ export interface BackendOptions {
   order?: readonly BackendName[];
   /** URL folder of the tfjs WASM binaries, served by the app itself (never a CDN). Default `/vendor/tfjs-wasm/`. */
   wasmPaths?: string;
+  /** Fetches a binary of that folder, checked (AssetLoader.fetchVerified); without it the backend fetches its own. */
+  fetchWasm?: (name: string) => Promise<ArrayBuffer>;
 }
 
 export class BackendUnavailableError extends Error {
@@ -30,7 +32,7 @@ export class BackendUnavailableError extends Error {
 
 
 /** Why `backend` cannot run here, or null if it can (tfjs is then switched to it). */
-async function tryBackend(backend: BackendName, wasmPaths: string): Promise<string | null> {
+async function tryBackend(backend: BackendName, wasmPaths: string, fetchWasm?: (name: string) => Promise<ArrayBuffer>): Promise<string | null> {
   if (backend === 'webgpu') {
     const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
     if (!gpu) return 'navigator.gpu is missing (no WebGPU in this browser, or not a secure context)';
@@ -41,17 +43,23 @@ async function tryBackend(backend: BackendName, wasmPaths: string): Promise<stri
     return 'no canvas to create a WebGL context on';
   }
   if (backend === 'wasm') {
-    // The threaded WASM build hangs after `vite build` (DESIGN §7); the single-threaded SIMD build is reliable.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    if (typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined') setWasmPaths(wasmPaths);
+    // The threaded WASM build hangs after `vite build`; the single-threaded SIMD build is reliable.
+    if (typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined') {
+      try { await prepareWasmBackend(wasmPaths, fetchWasm); } catch (error) {
+        // A missing or corrupt binary is the deployment's fault: say so rather than fall back in silence.
+        if (error instanceof AssetError) throw error;
+        return `its binary could not be prepared: ${(error as Error).message}`;
+      }
+    } else {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
   }
   try {
-    const ok = await tf.setBackend(backend);
-    if (!ok && backend === 'wasm') {
-      // tfjs only logs why; a page policy without 'wasm-unsafe-eval' is the usual cause, and the fix is the page's.
-      const refusal = await wasmRefusal();
-      if (refusal) return `WebAssembly may not run here: ${refusal}`;
-    }
+    // A backend whose initialisation never settles (seen with WASM when compiling fails) must not stall the choice.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ok = await Promise.race([tf.setBackend(backend), new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), BACKEND_START_MS); })])
+      .finally(() => clearTimeout(timer));
+    if (ok === 'timeout') return `it did not start within ${BACKEND_START_MS / 1000} s`;
     if (!ok) return `tf.setBackend('${backend}') returned false`;
     await tf.ready();
     if (tf.getBackend() !== backend) return `tfjs stayed on "${tf.getBackend()}"`;
@@ -63,16 +71,19 @@ async function tryBackend(backend: BackendName, wasmPaths: string): Promise<stri
 
 declare const WorkerGlobalScope: unknown;
 
+/** Longest a backend may take to start (WebGL shader compilation on a software GPU takes a few seconds). */
+const BACKEND_START_MS = 60_000;
+
 export async function chooseBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   const wasmPaths = options.wasmPaths ?? '/vendor/tfjs-wasm/';
   if (options.backend) {
-    const reason = await tryBackend(options.backend, wasmPaths);
+    const reason = await tryBackend(options.backend, wasmPaths, options.fetchWasm);
     if (reason) throw new BackendUnavailableError(options.backend, reason);
     return { backend: options.backend, skipped: [] };
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const backend of options.order ?? BACKENDS) {
-    const reason = await tryBackend(backend, wasmPaths);
+    const reason = await tryBackend(backend, wasmPaths, options.fetchWasm);
     if (!reason) return { backend, skipped };
     skipped.push({ backend, reason });
   }

@@ -4,7 +4,7 @@
  * a page whose HTML allows it can still have Workers that may not. Browsers report the refusal in the runtime's own
  * words (often wrapped twice); this turns it into one message that says what to change.
  */
-const BLOCKED = /wasm-unsafe-eval|Content Security Policy|Refused to compile or instantiate WebAssembly/i;
+const BLOCKED = /wasm-unsafe-eval|Refused to compile or instantiate WebAssembly|WebAssembly.{0,200}Content Security Policy/i;
 
 export function explainWasmBlocked(error: unknown): unknown {
   const message = (error as Error)?.message ?? String(error);

@@ -17,7 +17,17 @@ export interface TransformersConfig {
   /** The fetch Transformers.js uses for every file: the page passes `AssetLoader.verifiedFetch`, which checks
    * model files against the manifest and refuses other origins. Default: the global fetch. */
   fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
+  /** Browser only: onnxruntime-web's WASM binary (ORT_WASM_FILE), already fetched and checked, so the runtime does not
+   * fetch its own unchecked copy. */
+  wasmBinary?: ArrayBuffer;
 }
+
+/**
+ * The WASM binary onnxruntime-web loads here: Transformers.js's web build imports `onnxruntime-web/webgpu`
+ * (ort.webgpu.bundle.min.mjs), whose WASM is the asyncify build. A unit test holds this name to the installed
+ * package, so an upgrade that changes it fails there first.
+ */
+export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
 
 // Node (tests, trainers) vs page/Worker: only Node has process.versions.node.
 const isBrowser = !(typeof process !== 'undefined' && !!process.versions?.node);
@@ -25,7 +35,7 @@ const isBrowser = !(typeof process !== 'undefined' && !!process.versions?.node);
 export const DEFAULT_LOCAL_MODEL_PATH = isBrowser ? '/models/' : 'public/models/';
 export const DEFAULT_WASM_PATHS = '/vendor/ort/';
 
-let configured: Required<Omit<TransformersConfig, 'remoteHost' | 'fetch'>> | undefined;
+let configured: Required<Omit<TransformersConfig, 'remoteHost' | 'fetch' | 'wasmBinary'>> | undefined;
 
 export function configureTransformers(config: TransformersConfig = {}): void {
   const localModelPath = config.localModelPath ?? DEFAULT_LOCAL_MODEL_PATH;
@@ -37,7 +47,10 @@ export function configureTransformers(config: TransformersConfig = {}): void {
   if (config.remoteHost) env.remoteHost = config.remoteHost;
   if (config.fetch) env.fetch = config.fetch;
   // Node uses onnxruntime-node (native); only the browser loads the WASM runtime, and never from a CDN.
-  if (isBrowser && env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = wasmPaths;
+  if (isBrowser && env.backends.onnx.wasm) {
+    env.backends.onnx.wasm.wasmPaths = wasmPaths;
+    if (config.wasmBinary) env.backends.onnx.wasm.wasmBinary = config.wasmBinary;
+  }
   if (!isBrowser) env.useBrowserCache = false;
   configured = { localModelPath, allowRemoteModels, wasmPaths };
 }
@@ -47,6 +60,6 @@ export function ensureTransformersConfigured(): void {
   if (!configured) configureTransformers();
 }
 
-export function transformersConfig(): Readonly<Required<Omit<TransformersConfig, 'remoteHost' | 'fetch'>>> | undefined {
+export function transformersConfig(): Readonly<Required<Omit<TransformersConfig, 'remoteHost' | 'fetch' | 'wasmBinary'>>> | undefined {
   return configured;
 }

@@ -7,14 +7,14 @@
  * transferred back. The detector's weights are checked against the vendor folder's manifest like every model file.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { prepareWasmBackend } from '../runtime/tfjs-wasm.ts';
 // esm-nobundle: face-api without its own tfjs copy; it imports '@tensorflow/tfjs/dist/index.js', the same file
 // the bundler resolves '@tensorflow/tfjs' to, so it runs on this worker's engine and backend.
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { cropFace } from './face-crop.ts';
 import { FaceDetector } from './face-detector.ts';
 import type { FaceWorkerMethods } from './face-worker-protocol.ts';
-import { AssetLoader } from '../runtime/assets.ts';
+import { AssetError, AssetLoader } from '../runtime/assets.ts';
 import { serveRpc } from '../runtime/worker-rpc-host.ts';
 import { explainWasmBlocked } from '../runtime/csp.ts';
 
@@ -43,13 +43,13 @@ function patchFaceApiEnv(verifiedFetch: (input: string | URL, init?: RequestInit
   } as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
 
-/** WASM (single-threaded: the threaded build hangs after `vite build`), else the CPU backend. */
-async function chooseBackend(wasmBaseUrl: string): Promise<string> {
+/** WASM (single-threaded, its binary checked: see tfjs-wasm.ts), else the CPU backend. */
+async function chooseBackend(wasmBaseUrl: string, fetchWasm: (name: string) => Promise<ArrayBuffer>): Promise<string> {
   try {
-    setWasmPaths(wasmBaseUrl.endsWith('/') ? wasmBaseUrl : `${wasmBaseUrl}/`);
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    await prepareWasmBackend(wasmBaseUrl, fetchWasm);
     if (await tf.setBackend('wasm')) { await tf.ready(); return tf.getBackend(); }
   } catch (error) {
+    if (error instanceof AssetError) throw error;
     console.warn('face worker: WASM backend failed, using cpu', error);
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('no tfjs backend (wasm and cpu failed)');
@@ -80,10 +80,10 @@ function readPixels(frame: VideoFrame | ImageBitmap): { image: ImageData; scale:
 
 /** Checks and loads the detector's weights on WASM (CPU when WASM cannot start). */
 async function load(vendorBaseUrl: string): Promise<string> {
-  const loader = new AssetLoader(vendorBaseUrl);
+  const loader = new AssetLoader(vendorBaseUrl, undefined, undefined, 'Runtime file');
   await loader.loadManifest();
   patchFaceApiEnv(loader.verifiedFetch);
-  const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`);
+  const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`, (name) => loader.fetchVerified(`tfjs-wasm/${name}`));
   detector?.dispose();
   detector = await FaceDetector.loadVerified((name) => loader.fetchVerified(`face-api/${name}`), {}, faceapi);
   return backend;

@@ -71,3 +71,12 @@ test('the Transformers.js fetch verifies model files and refuses other origins',
   await assert.rejects(loader.verifiedFetch(`${base}b.bin`), /corrupt/);
   await assert.rejects(loader.verifiedFetch('https://huggingface.co/x/config.json'), /another origin/);
 });
+
+test('the onnxruntime-web WASM binary the page checks is the one Transformers.js\'s web build loads', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { ORT_WASM_FILE } = await import('../../src/text/env.ts');
+  const transformers = readFileSync('node_modules/@huggingface/transformers/dist/transformers.web.js', 'utf8');
+  assert.match(transformers, /from "onnxruntime-web\/webgpu"/);
+  const ort = readFileSync('node_modules/onnxruntime-web/dist/ort.webgpu.bundle.min.mjs', 'utf8');
+  assert.ok(ort.includes(ORT_WASM_FILE), `${ORT_WASM_FILE} is named in ort.webgpu.bundle.min.mjs`);
+});
