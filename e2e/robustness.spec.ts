@@ -233,6 +233,35 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   expect(tensors).toBeGreaterThan(0);
 });
 
+test('bad input through the demo gives a message and leaves the conversation as it was', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await page.locator('#text').fill('A first, ordinary turn.');
+  await page.locator('#send').click();
+  await expect(page.locator('#turns .turn')).toHaveCount(1, { timeout: 60_000 });
+  // Blank text: nothing is added.
+  await page.locator('#text').fill('   ');
+  await page.locator('#send').click();
+  await expect(page.locator('#message')).toContainText('empty text adds no turn');
+  // Text past the per-turn limit (the box's maxlength stops typing, not a script or an extension): refused by name.
+  await page.evaluate(() => { (document.getElementById('text') as HTMLInputElement).value = 'word '.repeat(3000); });
+  await page.locator('#send').click();
+  await expect(page.locator('#message')).toContainText('This turn was not added: text: is 14999 characters; one turn takes at most 5000');
+  // Files that are not recordings: an empty one and a text file.
+  await page.locator('#file').setInputFiles({ name: 'empty.webm', mimeType: 'video/webm', buffer: Buffer.alloc(0) });
+  await expect(page.locator('#message')).toContainText('Could not analyse empty.webm');
+  await page.locator('#file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a recording') });
+  await expect(page.locator('#message')).toContainText('Could not analyse notes.txt');
+  // The conversation goes on, clean: file mode started a new one, and the next typed turn is its first.
+  await page.locator('#text').fill('And an ordinary turn after all that.');
+  await page.locator('#send').click();
+  await expect(page.locator('#turns .turn')).toHaveCount(1, { timeout: 60_000 });
+  const last = await page.evaluate(() => (window as any).emolensDemo.turns.at(-1));
+  expect(last.transcript).toBe('And an ordinary turn after all that.');
+  expect(finite(last.probabilities)).toBe(true);
+  expect(await page.evaluate(() => (window as any).emolensDemo.errors)).toEqual(expect.arrayContaining([expect.stringContaining('Could not analyse empty.webm')]));
+});
+
 test('a truncated text encoder, corrupt face-detector weights and corrupt runtime binaries fail with the AssetError that names them', async ({ page }) => {
   await page.route('**/models/text-encoder/onnx/model.onnx', async (route) => {
     const response = await route.fetch();

@@ -75,7 +75,7 @@ function smoothed(smoother: ProbabilitySmoother, result: TurnResult): EmotionRes
 }
 
 type Engine = TurnEngine & {
-  backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void;
+  backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void | Promise<void>;
   /** Worker supervision (absent for the in-thread engine). */
   onStatus?(listener: (status: WorkerStatus) => void): () => void;
 };
@@ -334,8 +334,8 @@ export class EmoLensRecognizer {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.all([...this.sessions].map((s) => s.stop()));
-    (await this.tracker?.catch(() => undefined))?.dispose();
-    this.engine.dispose();
+    const tracker = await this.tracker?.catch(() => undefined);
+    await Promise.all([tracker?.dispose(), this.engine.dispose()]);
   }
 }
 

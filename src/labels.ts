@@ -10,7 +10,7 @@ export const NUM_LABELS = LABELS.length;
 export const MODALITIES = ['text', 'audio', 'face'] as const;
 export type Modality = (typeof MODALITIES)[number];
 
-/** Dataset spellings (lower-cased) mapped onto the seven labels. DESIGN §4. */
+/** Dataset spellings (lower-cased) mapped onto the seven labels (RAVDESS "calm" counts as neutral; TESS "ps" is pleasant surprise). */
 const SYNONYMS: Record<string, Label> = {
   neutral: 'neutral', calm: 'neutral', none: 'neutral', 'no emotion': 'neutral',
   joy: 'joy', happy: 'joy', happiness: 'joy', joyful: 'joy',

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
 import { configureTransformers, ORT_WASM_FILE } from './text/env.ts';
-import { TextEncoder as TextEmotionEncoder } from './text/encoder.ts';
+import { TextEmotionEncoder } from './text/encoder.ts';
 import { type PastTurn } from './text/tokenizer.ts';
 import { AudioEncoder } from './audio/encoder.ts';
 import { extractAudioFeatures } from './audio/features.ts';
@@ -90,7 +90,7 @@ export class Recognizer implements TurnEngine {
   }
 
   /**
-   * Text branch of one turn, in the encoder's input form (TextEncoder.formatTurn; with dialogue context for
+   * Text branch of one turn, in the encoder's input form (TextEmotionEncoder.formatTurn; with dialogue context for
    * EmoLens's own encoders): `context` defaults to the transcripts of this recognizer's conversation so far; pass [] for none.
    */
   async embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
@@ -132,8 +132,10 @@ export class Recognizer implements TurnEngine {
     return values;
   }
 
-  dispose(): void {
-    this.text.dispose(); this.audio.dispose(); this.face.dispose();
+  /** Frees every model (the text encoder's ONNX session is released asynchronously: awaited). */
+  async dispose(): Promise<void> {
+    this.audio.dispose(); this.face.dispose();
+    await this.text.dispose();
     disposeParams(this.fusionParams);
     this.conversation.clear();
   }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { join } from 'node:path';
-import { TextEncoder as TextEmotionEncoder } from '../src/text/encoder.ts';
+import { TextEmotionEncoder } from '../src/text/encoder.ts';
 import { AudioEncoder } from '../src/audio/encoder.ts';
 import { extractAudioFeatures } from '../src/audio/features.ts';
 import { FaceEncoder } from '../src/video/face-encoder.ts';

@@ -14,31 +14,22 @@
  *   npm run soak -- [--minutes 30] [--type-every 20] [--port 4175]
  */
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import globalSetup from '../e2e/global-setup.ts';
 import { BASE_ARGS, FAKE_AUDIO, FAKE_VIDEO } from '../playwright.config.ts';
+import { CHROMIUM, servePreview } from './bench/preview.ts';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, 'type-every': { type: 'string', default: '20' }, port: { type: 'string', default: '4175' } } });
 const minutes = Number(args.minutes), typeEveryS = Number(args['type-every']);
 if (!(minutes > 0) || !(typeEveryS > 0)) { console.error('soak: --minutes and --type-every must be positive numbers'); process.exit(2); }
-const base = `http://127.0.0.1:${args.port}`;
 if (!existsSync('dist/index.html')) { console.error('soak: dist/ is missing; run `npm run build` first.'); process.exit(2); }
 globalSetup();
 
-// Its own process group, so stopping it also stops the vite process that npx starts.
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore', detached: true });
-const stopServer = (): void => { try { process.kill(-server.pid!, 'SIGTERM'); } catch { /* already gone */ } };
-process.on('exit', stopServer);
-for (let i = 0; ; i++) {
-  if (await fetch(base).then((r) => r.ok, () => false)) break;
-  if (i > 100) throw new Error(`soak: vite preview did not answer on ${base}`);
-  await new Promise((r) => setTimeout(r, 300));
-}
+const { base } = await servePreview(args.port!, 'soak');
 
 const browserServer = await chromium.launchServer({
-  executablePath: process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
+  executablePath: CHROMIUM,
   args: [...BASE_ARGS, '--enable-precise-memory-info', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     `--use-file-for-fake-video-capture=${FAKE_VIDEO}`, `--use-file-for-fake-audio-capture=${FAKE_AUDIO}`],
 });

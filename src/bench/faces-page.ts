@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, isBackendName } from '../runtime/backend.ts';
-import { FaceApiExpressionModel, HumanEmotionModel, OurFaceModel, type FaceClassifier, type FaceModelName } from '../video/peers.ts';
+import { FaceApiExpressionModel, HumanEmotionModel, OurFaceModel, type FaceClassifier, type FaceModelName } from './peers.ts';
 
 export interface FacesPageInfo { backend: string; models: FaceModelName[]; loadMs: Record<string, number>; errors: Record<string, string> }
 export interface FaceTiming { batch1MedianMs: number; batch1Runs: number; batch32MsPerFace: number; batch32Faces: number; tensorsLeaked: number }

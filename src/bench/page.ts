@@ -39,7 +39,7 @@ async function run(): Promise<BenchResult> {
   const params = new URLSearchParams(location.search);
   const backend = params.get('backend');
   const runs = Number(params.get('runs') ?? 20);
-  // The fusion's latency target is a median over 200 runs (issue 4); it is cheap enough to always take that many.
+  // The fusion's latency is reported as a median over 200 runs; it is cheap enough to always take that many.
   const fusionRuns = Number(params.get('fusionRuns') ?? 200);
   const t0 = performance.now();
   const recognizer = await Recognizer.create({ backend: isBackendName(backend) ? backend : undefined });
@@ -70,7 +70,7 @@ async function run(): Promise<BenchResult> {
     'fusion (one turn, 8 turns context)': await time(fusionRuns, () => recognizer.fuseDialogue(history)),
   };
   const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
-  tracker.dispose();
+  await tracker.dispose();
   const transferredBytes = performance.getEntriesByType('resource').reduce((n, e) => n + ((e as PerformanceResourceTiming).encodedBodySize || 0), 0);
   const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
   const result: BenchResult = {
@@ -78,7 +78,7 @@ async function run(): Promise<BenchResult> {
     modelBytes: await recognizer.loader.bytes(), transferredBytes, stages, peakJsHeapBytes: memory?.usedJSHeapSize,
     tfjsBytes: tf.memory().numBytes, tensorsLeaked,
   };
-  recognizer.dispose();
+  await recognizer.dispose();
   return result;
 }
 

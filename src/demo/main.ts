@@ -301,7 +301,7 @@ $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }
   // The text is taken now: a second turn typed before this one is analysed must not change it.
-  session?.addTypedTurn(takeTypedText());
+  try { session?.addTypedTurn(takeTypedText()); } catch (error) { showMessage(`This turn was not added: ${(error as Error).message}`); }
 });
 window.addEventListener('pagehide', () => { void stop(); });
 void init();

@@ -1,5 +1,5 @@
 /**
- * Classification metrics of the evaluation contract (DESIGN §5), pure TypeScript so the page and Node share them.
+ * Classification metrics the evaluation CLI reports (accuracy, weighted and macro F1, per class, confusion), pure TypeScript so the page and Node share them.
  * Conventions follow scikit-learn so numbers are comparable with papers:
  * - weightedF1 = f1_score(average='weighted'): per-class F1 weighted by true support (MELD's standard metric).
  * - macroF1 = f1_score(average='macro') with sklearn's default label set: the classes present in the true OR the

@@ -1,5 +1,5 @@
 /**
- * The fusion of EmoLens (DESIGN §4): SUMMER's sparse dynamic mixture of experts (SDMoE) over modality tokens,
+ * The fusion of EmoLens: SUMMER's sparse dynamic mixture of experts (SDMoE) over modality tokens,
  * then one of four cross-modal fusions, a causal dialogue context, and fused, per-modality and valence/arousal
  * heads. One definition, plain tfjs ops over a parameter map, so the Node trainer (WASM/CPU) and the page
  * (WebGPU first) run the very same code. Shapes: B dialogues × T turns × M=3 modalities (text, audio, face),

@@ -17,7 +17,7 @@ function ready(): Recognizer {
 
 const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[M]>) => ReturnType<EngineMethods[M]> | Promise<ReturnType<EngineMethods[M]>> } = {
   async create(options) {
-    recognizer?.dispose();
+    await recognizer?.dispose();
     recognizer = await Recognizer.create({ ...options, onProgress: (event) => notifyPage(event) });
     const { maxTurns, maxSpeakers, inputDims } = recognizer.fusionConfig;
     return { backend: recognizer.backend, maxTurns, maxSpeakers, inputDims };
@@ -30,7 +30,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
   fuseDialogue: (turns) => ready().fuseDialogue(turns),
   reset: () => ready().conversation.clear(),
   tensors: () => tf.memory().numTensors,
-  dispose() { recognizer?.dispose(); recognizer = undefined; },
+  async dispose() { const r = recognizer; recognizer = undefined; await r?.dispose(); },
 };
 
 serveRpc(methods);

@@ -84,10 +84,13 @@ export class RemoteRecognizer implements TurnEngine {
   /** tfjs tensors alive in the worker. */
   tensors(): Promise<number> { return this.call('tensors', []); }
 
-  /** Frees the models and ends the worker; calls still waiting fail. */
-  dispose(): void {
+  /** Frees the models in the worker (waiting at most `graceMs` for it), then ends it; calls still waiting fail. */
+  async dispose(graceMs = 5000): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.client.call('dispose', []).catch(() => undefined), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    clearTimeout(timer);
     this.client.close();
   }
 }

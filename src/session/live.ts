@@ -15,6 +15,7 @@ import { startMicrophone } from '../audio/microphone.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import type { Probabilities, TurnResult } from './results.ts';
+import { checkText } from '../validate.ts';
 
 export interface FrameResult {
   /** performance.now() when the frame was taken. */
@@ -217,8 +218,10 @@ export class LiveSession {
    */
   addTypedTurn(text?: string, spanMs = 3000): void {
     if (this.stopped) throw new Error('This session was stopped');
+    // Checked now, so the caller hears at once (an InputError naming `text`) and nothing is queued.
+    const checked = text === undefined ? undefined : checkText(text);
     const now = performance.now();
-    this.queueTurn(undefined, now - spanMs, now, text);
+    this.queueTurn(undefined, now - spanMs, now, checked);
   }
 
   private stopped = false;

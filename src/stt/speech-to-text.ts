@@ -1,5 +1,5 @@
 /**
- * Pluggable speech-to-text (issue 5, item 4). A turn is known by its time span on the `performance.now()` clock
+ * Pluggable speech-to-text. A turn is known by its time span on the `performance.now()` clock
  * and its audio (16 kHz mono); an adapter turns it into a transcript, or into nothing. The typed text box stays
  * the default source of text: `TypedTextOnly` is the adapter that never transcribes anything.
  *

@@ -1,12 +1,12 @@
 /**
- * The text branch of EmoLens: any Transformers.js feature-extraction model (EmoLens's own compact encoder in
- * public/models/text-encoder, or a Hub id such as Xenova/all-MiniLM-L6-v2 when remote models are allowed) gives a
- * mean-pooled sentence vector; a small tfjs head (public/models/text-head) maps it to `embedding` [D] and 7-class
- * logits. The head is the model-specific part: it must have been fitted on the same encoder's pooled vectors.
+ * The text branch of EmoLens: any Transformers.js feature-extraction model (the shipped one in
+ * public/models/text-encoder is Universal Sentence Encoder lite fine-tuned here; public/models/text-encoder-compact
+ * is EmoLens's own small transformer; a Hub id such as Xenova/all-MiniLM-L6-v2 works when remote models are allowed)
+ * gives a mean-pooled sentence vector; a small tfjs head (public/models/text-head) maps it to `embedding` [D] and
+ * 7-class logits. The head is the model-specific part: it must have been fitted on the same encoder's pooled vectors.
  *
  * Inputs are utterances already in the model's input form: build them with `formatTurn` / `formatDialogue`, which
  * follow the form the model folder names (`inputForm`).
- * Named TextEncoder as in the design; it shadows the DOM's TextEncoder only in modules that import it (alias below).
  */
 import * as tf from '@tensorflow/tfjs';
 import { pipeline, type FeatureExtractionPipeline, type ProgressCallback } from '@huggingface/transformers';
@@ -37,7 +37,7 @@ export interface TextPrediction {
   logits: Float32Array;
 }
 
-export class TextEncoder {
+export class TextEmotionEncoder {
   private constructor(
     private extractor: FeatureExtractionPipeline,
     private head: tf.LayersModel | undefined,
@@ -47,7 +47,7 @@ export class TextEncoder {
     readonly inputForm: TextInputForm,
   ) {}
 
-  static async load(options: TextEncoderOptions = {}): Promise<TextEncoder> {
+  static async load(options: TextEncoderOptions = {}): Promise<TextEmotionEncoder> {
     if (options.localModelPath !== undefined || options.allowRemoteModels !== undefined || options.wasmPaths !== undefined || options.remoteHost !== undefined) {
       configureTransformers(options);
     } else {
@@ -62,8 +62,8 @@ export class TextEncoder {
     const head = options.head === undefined ? undefined : await tf.loadLayersModel(options.head);
     const config = (extractor.model as unknown as { config?: { emolens_input_form?: string } }).config;
     const form = config?.emolens_input_form ?? 'turn-with-context';
-    if (form !== 'turn' && form !== 'turn-with-context') throw new Error(`TextEncoder: "${model}" asks for an unknown input form "${form}"`);
-    return new TextEncoder(extractor, head, model, options.batchSize ?? 32, form);
+    if (form !== 'turn' && form !== 'turn-with-context') throw new Error(`TextEmotionEncoder: "${model}" asks for an unknown input form "${form}"`);
+    return new TextEmotionEncoder(extractor, head, model, options.batchSize ?? 32, form);
   }
 
   /** This encoder's input for one turn (`past`: earlier turns of the conversation, oldest first). */
@@ -92,12 +92,12 @@ export class TextEncoder {
 
   /** Pooled features → head → embedding + softmax probabilities per text. Async tfjs reads only (no dataSync). */
   async classify(texts: string[]): Promise<TextPrediction[]> {
-    if (!this.head) throw new Error('TextEncoder.classify: no head loaded (pass options.head)');
+    if (!this.head) throw new Error('TextEmotionEncoder.classify: no head loaded (pass options.head)');
     if (texts.length === 0) return [];
     const pooled = await this.embedPooled(texts);
     const dim = pooled[0].length;
     const expected = (this.head.inputs[0].shape as number[])[1];
-    if (expected !== dim) throw new Error(`TextEncoder: head expects ${expected}-d pooled features, encoder "${this.model}" gives ${dim}-d: re-fit the head on this encoder`);
+    if (expected !== dim) throw new Error(`TextEmotionEncoder: head expects ${expected}-d pooled features, encoder "${this.model}" gives ${dim}-d: re-fit the head on this encoder`);
     const flat = new Float32Array(pooled.length * dim);
     pooled.forEach((p, i) => flat.set(p, i * dim));
     const [emb, logits, probs] = tf.tidy(() => {
@@ -119,4 +119,3 @@ export class TextEncoder {
   }
 }
 
-export { TextEncoder as EmoTextEncoder };

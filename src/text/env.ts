@@ -1,5 +1,5 @@
 /**
- * The ONE place that configures Transformers.js for EmoLens (DESIGN §7): offline by default, models read from a
+ * The ONE place that configures Transformers.js for EmoLens: offline by default (model hubs may be unreachable, and nothing should leave the machine), models read from a
  * local path (public/models in Node, /models/ in the page), and onnxruntime-web's WASM files served by the app
  * itself (`/vendor/ort/`) rather than a CDN. Call before loading any tokenizer or model; later calls override.
  */

@@ -1,7 +1,9 @@
 /**
- * The ONE tokenization of EmoLens text: the BERT uncased WordPiece tokenizer loaded by Transformers.js, used by the
- * page and by every Node trainer (tools/train/prepare-text.ts), so token ids can never drift between training and
- * serving. Also the one input form of an utterance (`formatUtterance`).
+ * The ONE tokenization of EmoLens text: the tokenizer of the chosen text model (the shipped encoder's SentencePiece
+ * vocabulary as a Transformers.js tokenizer.json; the compact encoder's BERT uncased WordPiece), loaded by
+ * Transformers.js from the model folder, used by the page and by every Node trainer (tools/train/prepare-text.ts),
+ * so token ids can never drift between training and serving. Also the input forms of an utterance
+ * (`formatUtterance`, `formatTurnWithContext`, `formatTurnInput`).
  */
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ensureTransformersConfigured } from './env.ts';

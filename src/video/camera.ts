@@ -4,7 +4,7 @@
  * Frames arriving while the consumer is still busy are dropped (and closed) so latency never builds up.
  */
 
-// TypeScript's DOM types lack MediaStreamTrackProcessor (DESIGN §7).
+// TypeScript's DOM types lack MediaStreamTrackProcessor (Chromium has it): declared here.
 declare class MediaStreamTrackProcessor<T> {
   constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
   readonly readable: ReadableStream<T>;

@@ -2,7 +2,7 @@
  * Face detection with `@vladmandic/face-api`'s tiny face detector (weights ship in the package's `model/` folder:
  * tiny_face_detector_model-weights_manifest.json + .bin, 193 KB). Returns the main face of an image.
  *
- * Which face-api build runs where (DESIGN §7):
+ * Which face-api build runs where (measured here):
  * - page / Worker: `dist/face-api.esm-nobundle.js`, which shares the app's `@tensorflow/tfjs` engine. In the page it
  *   must run on the WASM backend (on WebGPU it never finishes), hence its own Worker (src/video/face-worker.ts).
  * - Node (tests, tools): `dist/face-api.node-wasm.js` with `@tensorflow/tfjs` + the WASM backend, via `loadFromDisk`.

@@ -56,5 +56,11 @@ export class FaceTracker {
     }
   }
 
-  dispose(): void { this.client.close(); }
+  /** Frees the detector in the worker (waiting at most `graceMs`), then ends it; frames still waiting fail. */
+  async dispose(graceMs = 2000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.client.call('dispose', []).catch(() => undefined), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    clearTimeout(timer);
+    this.client.close();
+  }
 }

@@ -15,4 +15,6 @@ export interface FaceWorkerMethods {
   init(vendorBaseUrl: string): string;
   /** One frame, transferred; the worker closes it. */
   detect(frame: VideoFrame | ImageBitmap): FaceObservation;
+  /** Frees the detector's tensors (the page ends the worker next). */
+  dispose(): void;
 }

@@ -103,6 +103,7 @@ const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorker
     const box = found ? { x: found.box.x / scale, y: found.box.y / scale, width: found.box.width / scale, height: found.box.height / scale } : null;
     return { box, score: found?.score ?? 0, crop, width: frameWidth, height: frameHeight, ms: performance.now() - started };
   },
+  async dispose() { detector?.dispose(); detector = null; },
 };
 
 serveRpc(methods);

@@ -1,10 +1,10 @@
-// Waveform augmentation (src/audio/augment.ts): determinism under a seed, and each transform does what it says.
+// Waveform augmentation (tools/train/augment.ts): determinism under a seed, and each transform does what it says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FFT } from '../../src/audio/features.ts';
 import {
   AUGMENT_DEFAULTS, addNoise, applyGain, augment, changeTempo, makeNoise, meanSquare, mulberry32, pitchShift, reverb, telephone,
-} from '../../src/audio/augment.ts';
+} from '../../tools/train/augment.ts';
 
 const SR = 16000;
 

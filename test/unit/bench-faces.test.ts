@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABELS } from '../../src/labels.ts';
 import { evaluate } from '../../src/eval/metrics.ts';
-import { FACE_API_LABELS, HUMAN_LABELS, labelPermutation, toLabelsOrder } from '../../src/video/peers.ts';
+import { FACE_API_LABELS, HUMAN_LABELS, labelPermutation, toLabelsOrder } from '../../src/bench/peers.ts';
 import { facesMarkdown, modelBytes, type FacesReport } from '../../tools/bench/faces-report.ts';
 
 const packageFile = (pkg: string, path: string): string => fileURLToPath(new URL(`../../node_modules/${pkg}/${path}`, import.meta.url));

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { distLoss, latentMse, relationalLoss, softKl } from '../../src/fusion/distill.ts';
-import { magtkdStageLoss } from '../../src/fusion/loss.ts';
+import { distLoss, latentMse, relationalLoss, softKl } from '../../tools/train/fusion/distill.ts';
+import { magtkdStageLoss } from '../../tools/train/fusion/loss.ts';
 import { balanceLoss, DEFAULT_FUSION_CONFIG, fusionForward, initFusionParams } from '../../src/fusion/model.ts';
 import { disposeParams } from '../../src/fusion/weights.ts';
 

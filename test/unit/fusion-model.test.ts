@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_FUSION_CONFIG, fusionForward, initFusionParams, summerRenormalize, topKRenormalize, type FusionConfig, type FusionInput, type FusionKind, type RouterKind } from '../../src/fusion/model.ts';
-import { fusionLoss, maskedCrossEntropy } from '../../src/fusion/loss.ts';
+import { fusionLoss, maskedCrossEntropy } from '../../tools/train/fusion/loss.ts';
 import { fusionToArtifacts, loadFusionParams, disposeParams } from '../../src/fusion/weights.ts';
 
 await tf.setBackend('cpu');

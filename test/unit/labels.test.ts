@@ -6,7 +6,7 @@ test('the label order is MELD\'s seven classes', () => {
   assert.deepEqual([...LABELS], ['neutral', 'joy', 'sadness', 'anger', 'fear', 'disgust', 'surprise']);
 });
 
-test('every dataset spelling of DESIGN §4 maps into the seven labels', () => {
+test('every dataset spelling the readers meet maps into the seven labels', () => {
   const cases: Record<string, string> = {
     calm: 'neutral', Neutral: 'neutral', none: 'neutral',
     happy: 'joy', happiness: 'joy', Joyful: 'joy', joy: 'joy',

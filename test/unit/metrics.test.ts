@@ -58,3 +58,22 @@ test('argmaxRows and formatReport', () => {
   assert.match(text, /rows = true, cols = predicted/);
   assert.match(text, /sadness\s+0\s+0\s+1$/m);
 });
+
+test('the PyTorch trainers\' metrics (tools/train/python/contract.py) equal these, and read the same label order', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { labelsContract, LABELS_JSON } = await import('../../tools/train/write-labels.ts');
+  assert.equal(readFileSync(LABELS_JSON, 'utf8'), labelsContract(), `${LABELS_JSON} is out of date: run npx tsx tools/train/write-labels.ts`);
+  // A class never predicted and one absent from the truth: where macro-F1 definitions part ways.
+  let seed = 7;
+  const next = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const truth = Array.from({ length: 300 }, () => Math.floor(next() * 6));
+  const pred = truth.map((t) => (next() < 0.6 ? t : Math.floor(next() * 5)));
+  const script = 'import json,sys; sys.path.insert(0, "tools/train/python"); from contract import evaluate; d = json.load(sys.stdin); print(json.dumps(evaluate(d["t"], d["p"])))';
+  const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ t: truth, p: pred }), encoding: 'utf8' }));
+  const ts = evaluate(truth, pred);
+  for (const key of ['n', 'accuracy', 'weightedF1', 'macroF1'] as const) close(py[key], ts[key], 1e-12);
+  for (const label of LABELS) close(py.perClassF1[label], ts.perClassF1[label], 1e-12);
+  assert.deepEqual(py.confusion, ts.confusion);
+  assert.deepEqual(py.labels, [...LABELS]);
+});

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { pipeline } from '@huggingface/transformers';
 import { configureTransformers } from '../../src/text/env.ts';
-import { TextEncoder } from '../../src/text/encoder.ts';
+import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { TextTokenizer, formatTurnWithContext } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader, loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
@@ -45,7 +45,7 @@ test('Transformers.js feature-extraction (mean pooling) = PyTorch mean-pooled hi
   await extractor.dispose();
 });
 
-test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.classify end to end', async () => {
+test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEmotionEncoder.classify end to end', async () => {
   const head = await loadLayersModelFromDisk('public/models/text-head-compact');
   const [e, l] = tf.tidy(() => head.predict(tf.tensor2d(pooled.data as Float32Array, pooled.shape as [number, number])) as tf.Tensor[]);
   assert.ok(maxAbsDiff(await e.data(), embedding.data as Float32Array) < 1e-4);
@@ -53,7 +53,7 @@ test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.clas
   tf.dispose([e, l]);
   head.dispose();
 
-  const encoder = await TextEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
+  const encoder = await TextEmotionEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
   const preds = await encoder.classify(texts);
   preds.forEach((p, i) => {
     const k = p.logits.length;
@@ -64,7 +64,7 @@ test('tfjs head = PyTorch head (embedding, logits) within 1e-4; TextEncoder.clas
 });
 
 test('a turn with a long dialogue context is cut at the trained length (the turn kept), not an error', async () => {
-  const encoder = await TextEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
+  const encoder = await TextEmotionEncoder.load({ model: 'text-encoder-compact', head: diskLoader('public/models/text-head-compact') });
   const tok = await TextTokenizer.load('text-encoder-compact');
   const long = Array.from({ length: 300 }, (_, i) => `word${i % 7}`).join(' ');
   const input = formatTurnWithContext('Ross', 'We were on a break!', [{ speaker: 'Rachel', text: long }, { speaker: 'Ross', text: long }]);

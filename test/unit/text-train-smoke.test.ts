@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureTransformers } from '../../src/text/env.ts';
-import { TextEncoder } from '../../src/text/encoder.ts';
+import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { prepareText } from '../../tools/train/prepare-text.ts';
 import { exportTextHead } from '../../tools/train/export-text.ts';
 import { readTensor } from '../../tools/train/store.ts';
@@ -54,7 +54,7 @@ test('text smoke: prepare → train 2 steps → export → Transformers.js + tfj
 
   await exportTextHead(join(dir, 'run', 'head'), join(models, 'head'));
   configureTransformers({ localModelPath: models, allowRemoteModels: false });
-  const encoder = await TextEncoder.load({ model: 'enc', head: diskLoader(join(models, 'head')) });
+  const encoder = await TextEmotionEncoder.load({ model: 'enc', head: diskLoader(join(models, 'head')) });
   const texts = ['Rachel: Oh my God!', 'hello world', 'Ross: We were on a break and I am not sorry at all.'];
   const pooled = await encoder.embedPooled(texts);
   assert.deepEqual(pooled.map((p) => p.length), [128, 128, 128]);

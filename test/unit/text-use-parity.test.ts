@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pipeline } from '@huggingface/transformers';
 import { configureTransformers } from '../../src/text/env.ts';
-import { TextEncoder } from '../../src/text/encoder.ts';
+import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { TextTokenizer } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
@@ -49,8 +49,8 @@ test('Transformers.js mean-pooled output = PyTorch sentence vector within 1e-4, 
   await extractor.dispose();
 });
 
-test('TextEncoder reads the turn alone and its head matches PyTorch (embedding, logits) within 1e-4', async () => {
-  const encoder = await TextEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
+test('TextEmotionEncoder reads the turn alone and its head matches PyTorch (embedding, logits) within 1e-4', async () => {
+  const encoder = await TextEmotionEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
   assert.equal(encoder.inputForm, 'turn');
   assert.equal(encoder.formatTurn('Ross', '  We were on a break! ', [{ speaker: 'Rachel', text: 'You slept with her.' }]), 'We were on a break!');
   assert.deepEqual(encoder.formatDialogue([{ speaker: 'A', text: 'hi', dialogueId: '1' }, { speaker: 'B', text: ' yes ', dialogueId: '1' }]), ['hi', 'yes']);

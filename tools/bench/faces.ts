@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { readLabelFolders, loadFaceImage } from '../data/faces.ts';
 import { cropFace } from '../../src/video/face-crop.ts';
 import { evaluate } from '../../src/eval/metrics.ts';
-import type { FaceModelName } from '../../src/video/peers.ts';
+import type { FaceModelName } from '../../src/bench/peers.ts';
 import type { FacesPageApi, FacesPageInfo, FaceTiming } from '../../src/bench/faces-page.ts';
 import { facesMarkdown, modelBytes, type FaceRun, type FacesReport } from './faces-report.ts';
 

@@ -7,28 +7,19 @@
  *   npm run bench [-- --backends webgpu,wasm --runs 20 --fusion-runs 200]
  */
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { BenchResult } from '../../src/bench/page.ts';
+import { CHROMIUM, servePreview } from './preview.ts';
 
 const { values: args } = parseArgs({ options: { backends: { type: 'string', default: 'webgpu,webgl,wasm,cpu' }, runs: { type: 'string', default: '20' }, 'fusion-runs': { type: 'string', default: '200' }, port: { type: 'string', default: '4174' } } });
 const backends = args.backends!.split(',');
-const base = `http://127.0.0.1:${args.port}`;
 
 if (!existsSync('dist/bench.html')) { console.error('bench: dist/ is missing; run `npm run build` first (npm run bench does).'); process.exit(2); }
-// Its own process group, so stopping it also stops the vite process that npx starts.
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', args.port!, '--strictPort'], { stdio: 'ignore', detached: true });
-const stopServer = (): void => { try { process.kill(-server.pid!, 'SIGTERM'); } catch { /* already gone */ } };
-process.on('exit', stopServer);
-for (let i = 0; ; i++) {
-  if (await fetch(base).then((r) => r.ok, () => false)) break;
-  if (i > 100) throw new Error(`bench: vite preview did not answer on ${base}`);
-  await new Promise((r) => setTimeout(r, 300));
-}
+const { base, stop: stopServer } = await servePreview(args.port!, 'bench');
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
+  executablePath: CHROMIUM,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--enable-precise-memory-info'],
 });
 const results: Record<string, BenchResult | { error: string }> = {};

@@ -1,5 +1,5 @@
 /**
- * The generic manifest CSV of the evaluation contract (DESIGN §5): header `path_or_text,label[,speaker,dialogue_id]`.
+ * The generic manifest CSV the evaluation CLI reads: header `path_or_text,label[,speaker,dialogue_id]`.
  * For audio/face rows the first column is a file path (absolute, or relative to the CSV's folder); for text rows it
  * is the utterance itself. Every row carries both readings, so one reader serves every modality.
  */

@@ -1,5 +1,5 @@
 /**
- * The evaluation CLI (DESIGN §5), for the shipped models in public/models:
+ * The evaluation CLI, for the shipped models in public/models:
  *
  *   npm run eval -- text   --data <MELD-style csv | manifest csv>          [--json out.json]
  *   npm run eval -- audio  --data <RAVDESS/TESS/label folder | manifest>    [--json out.json]

@@ -73,7 +73,7 @@ export async function exportFace(statePath: string, outDir: string): Promise<tf.
   if (meta.labels.join() !== LABELS.join()) throw new Error(`export-face: label order ${meta.labels} differs from LABELS`);
   const model = buildFaceModel(meta.arch);
   loadTorchWeights(model, meta.arch, readTorchState(statePath));
-  // The page downloads this model: issue 3 caps it at 2 MB of float32 weights.
+  // The page downloads this model: it must stay under 2 MB of float32 weights.
   const params = model.countParams();
   if (params * 4 > MAX_WEIGHT_BYTES) {
     model.dispose();

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { LABELS } from '../../src/labels.ts';
 import { argmaxRows, evaluate, formatReport } from '../../src/eval/metrics.ts';
 import { configureTransformers } from '../../src/text/env.ts';
-import { TextEncoder } from '../../src/text/encoder.ts';
+import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { diskLoader, diskSaver, readTorchState, torchLinearToTf } from './tfjs-disk.ts';
 import { readMeldCsv } from '../data/text.ts';
 
@@ -71,7 +71,7 @@ export interface RefitOptions {
 
 /** Fits a fresh head (same architecture) on `model`'s mean-pooled features and saves it to `out`. */
 export async function refitTextHead(options: RefitOptions): Promise<tf.LayersModel> {
-  const encoder = await TextEncoder.load({ model: options.model });
+  const encoder = await TextEmotionEncoder.load({ model: options.model });
   // The page's input form for this encoder; unlabelled turns are context only.
   const all = readMeldCsv(options.trainCsv);
   const inputs = encoder.formatDialogue(all);
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   }
   console.log(`head saved to ${values.out}`);
   if (values['eval-meld']) {
-    const encoder = await TextEncoder.load({ model: values.model, head: diskLoader(values.out!) });
+    const encoder = await TextEmotionEncoder.load({ model: values.model, head: diskLoader(values.out!) });
     const all = readMeldCsv(values['eval-meld']);
     const inputs = encoder.formatDialogue(all);
     const keep = all.flatMap((r, i) => (r.label >= 0 ? [i] : []));

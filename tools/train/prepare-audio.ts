@@ -25,7 +25,7 @@ import { LABELS } from '../../src/labels.ts';
 import { decodeAudioFile } from '../data/audio-decode.ts';
 import { readRavdessFolder, readSpeechFolder, readTessFolder, tessWord, type SpeechItem } from '../data/speech.ts';
 import { writeTensor } from './store.ts';
-import { AUGMENT_DEFAULTS, augment, mulberry32 } from '../../src/audio/augment.ts';
+import { AUGMENT_DEFAULTS, augment, mulberry32 } from './augment.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** FNV-1a 32-bit: a stable hash for word/file based splits. */

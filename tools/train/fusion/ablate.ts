@@ -1,5 +1,5 @@
 /**
- * The fusion ablation (issue 4): trains each variant on the same pseudo-aligned material with the same seed and
+ * The fusion ablation: trains each variant on the same pseudo-aligned material with the same seed and
  * schedule, scores all of them on the same pseudo-aligned dev conversations, and writes a table.
  *
  *   npx tsx tools/train/fusion/ablate.ts --data .cache/fusion --work .cache/ablation --out public/models/fusion \

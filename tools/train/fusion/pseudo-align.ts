@@ -1,5 +1,5 @@
 /**
- * Pseudo-aligned conversations (DESIGN §4): no tri-modal conversation data exists here, so real dialogues keep
+ * Pseudo-aligned conversations: no tri-modal conversation data exists here, so real dialogues keep
  * their text, speakers and labels, and each turn is paired with an audio clip and a face image drawn from the
  * same label in the matching split of the speech and face corpora. Seeded; with label-conflict noise (the clip
  * or image comes from another label) and modality dropout, both configurable.
@@ -30,8 +30,8 @@ export interface AlignOptions {
 export const DEFAULT_ALIGN: AlignOptions = { seed: 1, conflict: 0, dropout: { text: 0, audio: 0, face: 0 }, maxSpeakers: 8 };
 
 /** The project's seeded generator (src/random.ts), under the name the fusion tools use. */
-export { mulberry32 as rng } from '../../../src/random.ts';
-import { mulberry32 as rng } from '../../../src/random.ts';
+export { mulberry32 as rng } from '../random.ts';
+import { mulberry32 as rng } from '../random.ts';
 
 /** Indices of `labels` grouped by label. */
 export function byLabel(labels: ArrayLike<number>): number[][] {

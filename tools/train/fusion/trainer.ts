@@ -12,10 +12,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { disposeFusionInput, makeFusionInput } from '../../../src/fusion/batch.ts';
-import { DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD, fusionLossTerms, magtkdStageLoss, type Distillation, type FusionLossWeights, type MagtkdWeights } from '../../../src/fusion/loss.ts';
+import { DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD, fusionLossTerms, magtkdStageLoss, type Distillation, type FusionLossWeights, type MagtkdWeights } from './loss.ts';
 import { countParams, fusionForward, initFusionParams, type FusionConfig, type FusionInput, type FusionParams } from '../../../src/fusion/model.ts';
 import { disposeParams, fusionToArtifacts, loadFusionParams } from '../../../src/fusion/weights.ts';
-import type { LinearClassifier } from '../../../src/fusion/distill.ts';
+import type { LinearClassifier } from './distill.ts';
 import type { EvalResult } from '../../../src/eval/metrics.ts';
 import { diskLoader, diskSaver, loadLayersModelFromDisk } from '../tfjs-disk.ts';
 import { CONDITIONS, turnFeatures, windows, type Condition, type FusionSplit } from './data.ts';

@@ -36,8 +36,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from store import read_tensor, write_state, write_tensor  # noqa: E402
+from contract import LABELS, evaluate  # noqa: E402
 
-LABELS = ["neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise"]
 BN_EPS = 1e-5
 
 
@@ -73,27 +73,6 @@ class AudioNet(nn.Module):
         h = torch.cat([x, self.stats_bn(stats)], dim=1)
         emb = F.relu(self.embed(self.drop(h)))
         return emb, self.head(self.drop(emb))
-
-
-def evaluate(true, pred, n=7):
-    conf = np.zeros((n, n), dtype=np.int64)
-    for t, p in zip(true, pred):
-        conf[t, p] += 1
-    total = int(conf.sum())
-    per, weighted, macro, macro_n = {}, 0.0, 0.0, 0
-    for c in range(n):
-        support, predicted = conf[c].sum(), conf[:, c].sum()
-        f1 = 0.0 if support + predicted == 0 else 2.0 * conf[c, c] / (support + predicted)
-        per[LABELS[c]] = float(f1)
-        weighted += f1 * support
-        if support + predicted > 0:
-            macro += f1
-            macro_n += 1
-    return {
-        "n": total, "accuracy": float(np.trace(conf) / total) if total else 0.0,
-        "weightedF1": float(weighted / total) if total else 0.0, "macroF1": float(macro / macro_n) if macro_n else 0.0,
-        "perClassF1": per, "confusion": conf.tolist(), "labels": LABELS,
-    }
 
 
 def predict(model, mel, stats, batch=128):

@@ -33,8 +33,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from store import read_tensor, write_state, write_tensor  # noqa: E402
+from contract import LABELS, evaluate  # noqa: E402
 
-LABELS = ["neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise"]
 # Chosen for throughput on one CPU thread (~250 img/s training, measured) within the 2 MB budget (~1.2 MB).
 ARCH = {"channels": [16, 32, 64, 128], "convs": [1, 2, 2, 2], "embedding": 64, "classes": 7, "size": 48,
         "bnEpsilon": 1e-5}
@@ -157,27 +157,6 @@ def predict(model, x, batch=512):
         embs.append(e)
         logits.append(l)
     return torch.cat(embs), torch.cat(logits)
-
-
-def metrics(y_true, y_pred, k=7):
-    conf = np.zeros((k, k), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        conf[t, p] += 1
-    f1 = []
-    for c in range(k):
-        tp = conf[c, c]
-        prec = tp / conf[:, c].sum() if conf[:, c].sum() else 0.0
-        rec = tp / conf[c, :].sum() if conf[c, :].sum() else 0.0
-        f1.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    support = conf.sum(1)
-    present = support > 0
-    return {
-        "n": int(conf.sum()), "accuracy": float(np.trace(conf) / max(conf.sum(), 1)),
-        "weightedF1": float((np.array(f1) * support).sum() / max(support.sum(), 1)),
-        "macroF1": float(np.mean(np.array(f1)[present])) if present.any() else 0.0,
-        "perClassF1": {LABELS[c]: float(f1[c]) for c in range(k)},
-        "confusion": conf.tolist(), "labels": LABELS,
-    }
 
 
 def main():
@@ -336,7 +315,7 @@ def main():
     model.eval()
     write_state(os.path.join(args.work, "state"), tf_state(model), {"arch": arch, "labels": LABELS, "valAccuracy": state["best_acc"]})
     val_emb, val_logits = predict(model, x_val)
-    m = metrics(y_val.numpy(), val_logits.argmax(1).numpy())
+    m = evaluate(y_val.numpy(), val_logits.argmax(1).numpy())
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(m, f, indent=1)
     # Parity references: 3 validation crops + 1 uniform-noise image, through the eval-mode model.

@@ -33,10 +33,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from store import read_tensor, write_state, write_tensor  # noqa: E402
+from contract import LABELS, evaluate  # noqa: E402
 
 torch.set_num_threads(1)
 
-LABELS = ["neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise"]
 CORPORA = ["meld", "emorynlp", "dailydialog", "goemotions", "manifest"]
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]
 
@@ -270,21 +270,6 @@ def quantize_onnx_word_embedding(onnx_path, q, scale):
         g.node.insert(at + k, n)
     onnx.checker.check_model(model)
     onnx.save(model, onnx_path)
-
-
-def evaluate(y_true, y_pred, k=7):
-    """Same definitions as src/eval/metrics.ts (sklearn weighted/macro F1)."""
-    conf = np.zeros((k, k), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        conf[t, p] += 1
-    support, predicted, tp = conf.sum(1), conf.sum(0), np.diag(conf)
-    denom = support + predicted
-    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
-    n = int(conf.sum())
-    present = denom > 0
-    return {"n": n, "accuracy": float(tp.sum() / max(n, 1)), "weightedF1": float((f1 * support).sum() / max(n, 1)),
-            "macroF1": float(f1[present].mean()) if present.any() else 0.0,
-            "perClassF1": {LABELS[i]: float(f1[i]) for i in range(k)}, "confusion": conf.tolist(), "labels": LABELS}
 
 
 def load_split(data, name):

@@ -23,7 +23,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_text import CORPORA, LABELS, Head, fine_tune, load_dev_sets, load_split, log, restore_best  # noqa: E402
+from contract import LABELS  # noqa: E402
+from train_text import CORPORA, Head, fine_tune, load_dev_sets, load_split, log, restore_best  # noqa: E402
 from use_lite import UseLite  # noqa: E402
 from store import write_state, write_tensor  # noqa: E402
 import export_use_text  # noqa: E402

@@ -10,11 +10,11 @@
  *   WSOLA back to the original length) · reverb (convolution with an exponentially decaying noise impulse response)
  *   · telephone codec (8 kHz down/up with the shared `Resampler`, 300 Hz high-pass, 8-bit µ-law).
  */
-import { FFT, Resampler } from './features.ts';
+import { FFT, Resampler } from '../../src/audio/features.ts';
 
-// Re-exported so augmentation callers keep one import; the generator lives in src/random.ts.
-export { mulberry32, type Rng } from '../random.ts';
-import type { Rng } from '../random.ts';
+// Re-exported so augmentation callers keep one import; the generator lives in random.ts.
+export { mulberry32, type Rng } from './random.ts';
+import type { Rng } from './random.ts';
 
 /** Standard normal sample (Box–Muller). */
 function gauss(rng: Rng): number {

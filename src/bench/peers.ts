@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, NUM_LABELS, toLabelIndex } from '../labels.ts';
-import { cropFace } from './face-crop.ts';
-import { FaceEncoder } from './face-encoder.ts';
+import { cropFace } from '../video/face-crop.ts';
+import { FaceEncoder } from '../video/face-encoder.ts';
 
 /** face-api's FACE_EXPRESSION_LABELS order (its FaceExpressions class). */
 export const FACE_API_LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;

@@ -11,8 +11,8 @@
  * MAGTKD's stage 1 (`magtkdStageLoss`) trains only the audio and face branches against the text teacher.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LABELS, NUM_LABELS, VALENCE_AROUSAL } from '../labels.ts';
-import type { FusionOutput } from './model.ts';
+import { LABELS, NUM_LABELS, VALENCE_AROUSAL } from '../../../src/labels.ts';
+import type { FusionOutput } from '../../../src/fusion/model.ts';
 import { distLoss, latentMse, relationalLoss, softKl, type DistWeights, type LinearClassifier } from './distill.ts';
 
 export interface FusionLossWeights {

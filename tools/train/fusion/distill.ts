@@ -1,5 +1,5 @@
 /**
- * Knowledge-distillation losses of the fusion (DESIGN §4), plain tfjs ops so they train with the layers they
+ * Knowledge-distillation losses of the fusion (SUMMER's IKD and MAGTKD's DIST-style losses), plain tfjs ops so they train with the layers they
  * teach. Every function takes per-row weights [N] (0 = ignore the row: padding, or no teacher for that turn) and
  * returns a scalar averaged over the kept rows.
  *
