@@ -4,6 +4,8 @@
  * turn results over a causal conversation.
  */
 import * as tf from '@tensorflow/tfjs';
+// Registers tfjs' WebGPU backend, the first one chooseBackend tries.
+import '@tensorflow/tfjs-backend-webgpu';
 import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
 import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
 import { configureTransformers, ORT_WASM_FILE } from './text/env.ts';

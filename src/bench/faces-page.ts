@@ -5,6 +5,7 @@
  * Peer weights come from `/peers/face-api/` and `/peers/human/`, which the runner serves from node_modules.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu'; // so ?backend=webgpu can be tried, as in the app
 import { chooseBackend, isBackendName } from '../runtime/backend.ts';
 import { FaceApiExpressionModel, HumanEmotionModel, OurFaceModel, type FaceClassifier, type FaceModelName } from './peers.ts';
 

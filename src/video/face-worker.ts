@@ -6,15 +6,14 @@
  * OffscreenCanvas, tiny face detector, `cropFace` (the same crop the training data went through), crop buffer
  * transferred back. The detector's weights are checked against the vendor folder's manifest like every model file.
  */
-import * as tf from '@tensorflow/tfjs';
-import { prepareWasmBackend } from '../runtime/tfjs-wasm.ts';
+import { chooseBackend } from '../runtime/backend.ts';
 // esm-nobundle: face-api without its own tfjs copy; it imports '@tensorflow/tfjs/dist/index.js', the same file
 // the bundler resolves '@tensorflow/tfjs' to, so it runs on this worker's engine and backend.
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { cropFace } from './face-crop.ts';
 import { FaceDetector } from './face-detector.ts';
 import type { FaceWorkerMethods } from './face-worker-protocol.ts';
-import { AssetError, AssetLoader } from '../runtime/assets.ts';
+import { AssetLoader } from '../runtime/assets.ts';
 import { serveRpc } from '../runtime/worker-rpc-host.ts';
 import { explainWasmBlocked } from '../runtime/csp.ts';
 
@@ -43,20 +42,6 @@ function patchFaceApiEnv(verifiedFetch: (input: string | URL, init?: RequestInit
   } as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
 
-/** WASM (single-threaded, its binary checked: see tfjs-wasm.ts), else the CPU backend. */
-async function chooseBackend(wasmBaseUrl: string, fetchWasm: (name: string) => Promise<ArrayBuffer>): Promise<string> {
-  try {
-    await prepareWasmBackend(wasmBaseUrl, fetchWasm);
-    if (await tf.setBackend('wasm')) { await tf.ready(); return tf.getBackend(); }
-  } catch (error) {
-    if (error instanceof AssetError) throw error;
-    console.warn('face worker: WASM backend failed, using cpu', error);
-  }
-  if (!(await tf.setBackend('cpu'))) throw new Error('no tfjs backend (wasm and cpu failed)');
-  await tf.ready();
-  return tf.getBackend();
-}
-
 /**
  * RGBA pixels of a VideoFrame or ImageBitmap (drawImage takes both), scaled to MAX_SIDE, then closes the frame.
  * Each frame gets a fresh canvas: on a reused one, a transparent image would show the previous frame's pixels
@@ -83,7 +68,8 @@ async function load(vendorBaseUrl: string): Promise<string> {
   const loader = new AssetLoader(vendorBaseUrl, undefined, undefined, 'Runtime file');
   await loader.loadManifest();
   patchFaceApiEnv(loader.verifiedFetch);
-  const backend = await chooseBackend(`${vendorBaseUrl}tfjs-wasm/`, (name) => loader.fetchVerified(`tfjs-wasm/${name}`));
+  // WASM, its binary checked; the CPU backend where WASM cannot start.
+  const { backend } = await chooseBackend({ order: ['wasm', 'cpu'], wasmPaths: `${vendorBaseUrl}tfjs-wasm/`, fetchWasm: (name) => loader.fetchVerified(`tfjs-wasm/${name}`) });
   detector?.dispose();
   detector = await FaceDetector.loadVerified((name) => loader.fetchVerified(`face-api/${name}`), {}, faceapi);
   return backend;

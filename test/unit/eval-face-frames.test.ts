@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { embedFaceImages, loadFaceEncoder } from '../../tools/node-models.ts';
+import { embedFaceImages, loadFaceEncoder } from '../../tools/node/models.ts';
 
 test('full frames (CK+ style) are cropped around the detected face; frames without a face are counted', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'emolens-frames-'));

@@ -80,3 +80,20 @@ test('the onnxruntime-web WASM binary the page checks is the one Transformers.js
   const ort = readFileSync('node_modules/onnxruntime-web/dist/ort.webgpu.bundle.min.mjs', 'utf8');
   assert.ok(ort.includes(ORT_WASM_FILE), `${ORT_WASM_FILE} is named in ort.webgpu.bundle.min.mjs`);
 });
+
+test('Node loads the shipped models through the same checks: a corrupt weight file on disk is refused by name', async () => {
+  const { cpSync } = await import('node:fs');
+  const { loadAudioEncoder } = await import('../../tools/node/models.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'emolens-models-'));
+  cpSync('public/models/audio-encoder', join(dir, 'audio-encoder'), { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), readFileSync('public/models/manifest.json'));
+  const encoder = await loadAudioEncoder(dir);
+  assert.equal(encoder.dim, 64);
+  encoder.dispose();
+  const weights = readFileSync(join(dir, 'audio-encoder/weights.bin'));
+  weights[100] ^= 0xff;
+  const damaged = mkdtempSync(join(tmpdir(), 'emolens-models-'));
+  cpSync(dir, damaged, { recursive: true });
+  writeFileSync(join(damaged, 'audio-encoder/weights.bin'), weights);
+  await assert.rejects(loadAudioEncoder(damaged), (e: unknown) => e instanceof AssetError && /Model file "audio-encoder\/weights.bin" is corrupt/.test(e.message));
+});

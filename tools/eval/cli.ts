@@ -17,7 +17,7 @@ import { groupDialogues, readMeldCsv, readEmoryNlpCsv, type Utterance } from '..
 import { readSpeechFolder } from '../data/speech.ts';
 import { readLabelFolders } from '../data/faces.ts';
 import { readCsvRecords } from '../data/csv.ts';
-import { embedAudioFiles, embedFaceImages, embedTexts, loadAudioEncoder, loadFaceEncoder, loadFusion, loadTextEncoder, MODELS_DIR } from '../node-models.ts';
+import { embedAudioFiles, embedFaceImages, embedTexts, loadAudioEncoder, loadFaceEncoder, loadFusion, loadTextEncoder, MODELS_DIR } from '../node/models.ts';
 import { pseudoAlign, type Dialogue } from '../train/fusion/pseudo-align.ts';
 import type { FusionSplit } from '../train/fusion/data.ts';
 import { evaluateFusion } from '../train/fusion/evaluate.ts';

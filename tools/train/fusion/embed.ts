@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readTensor, writeTensor } from '../store.ts';
 import { groupDialogues, readDailyDialog, readEmoryNlpCsv, readMeldCsv, type Utterance } from '../../data/text.ts';
-import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node-models.ts';
+import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node/models.ts';
 import { rng, type Dialogue } from './pseudo-align.ts';
 
 const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, 'dailydialog-dialogues': { type: 'string', default: '600' }, limit: { type: 'string' }, modalities: { type: 'string', default: 'text,audio,face' } } });

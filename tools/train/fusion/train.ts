@@ -10,12 +10,11 @@
  * Writes model.json + weights.bin (best dev epoch), metrics.json (dev, per condition) and train.log into --out;
  * resumes from --checkpoint (default .cache/fusion-checkpoint/<out>).
  */
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FUSION_CONFIG, type FusionConfig, type FusionKind, type RouterKind } from '../../../src/fusion/model.ts';
 import { readFusionSplit } from './data.ts';
+import { nodeBackend } from '../../node/models.ts';
 import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
 export const FUSION_OPTIONS = {
@@ -67,14 +66,9 @@ export function trainOptionsFrom(v: Values, dims: [number, number, number], log:
   };
 }
 
-export async function useWasmBackend(): Promise<void> {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  if (!(await tf.setBackend('wasm').catch(() => false))) await tf.setBackend('cpu');
-}
-
 if (process.argv[1]?.endsWith('train.ts')) {
   const { values } = parseArgs({ options: FUSION_OPTIONS });
-  await useWasmBackend();
+  await nodeBackend();
   mkdirSync(values.out!, { recursive: true });
   const logFile = `${values.out}/train.log`;
   const checkpointed = existsSync(`${values.checkpoint ?? `.cache/fusion-checkpoint/${values.out!.replace(/[^\w]+/g, '_')}`}/model.json`);

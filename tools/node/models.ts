@@ -1,20 +1,24 @@
 /**
- * The shipped models, loaded in Node from public/models (the same files the page loads), and the dataset-level
- * embedding loops the evaluation CLI and the fusion trainer share. tfjs runs on its WASM backend here.
+ * The shipped models, loaded in Node from public/models (the same files the page loads), checked like the page
+ * checks them (AssetLoader: byte size and SHA-256 against the folder's manifest.json; a models folder of your own
+ * needs one: `npx tsx tools/write-manifest.ts <folder>`), and the dataset-level embedding loops the evaluation CLI
+ * and the fusion trainer share. tfjs runs on its WASM backend here.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { join } from 'node:path';
-import { TextEmotionEncoder } from '../src/text/encoder.ts';
-import { AudioEncoder } from '../src/audio/encoder.ts';
-import { extractAudioFeatures } from '../src/audio/features.ts';
-import { FaceEncoder } from '../src/video/face-encoder.ts';
-import { cropFace, type FaceBox } from '../src/video/face-crop.ts';
-import { FaceDetector } from '../src/video/face-detector.ts';
-import { loadFusionParams } from '../src/fusion/weights.ts';
-import { decodeAudioFile } from './data/audio-decode.ts';
-import { loadFaceImage, type DecodedImage } from './data/faces.ts';
-import { diskLoader } from './train/tfjs-disk.ts';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AssetLoader } from '../../src/runtime/assets.ts';
+import { TextEmotionEncoder } from '../../src/text/encoder.ts';
+import { AudioEncoder } from '../../src/audio/encoder.ts';
+import { extractAudioFeatures } from '../../src/audio/features.ts';
+import { FaceEncoder } from '../../src/video/face-encoder.ts';
+import { cropFace, type FaceBox } from '../../src/video/face-crop.ts';
+import { FaceDetector } from '../../src/video/face-detector.ts';
+import { loadFusionParams } from '../../src/fusion/weights.ts';
+import { decodeAudioFile } from '../data/audio-decode.ts';
+import { loadFaceImage, type DecodedImage } from '../data/faces.ts';
 
 export const MODELS_DIR = 'public/models';
 
@@ -32,9 +36,27 @@ export function nodeBackend(): Promise<string> {
 
 export interface Embedded { embeddings: Float32Array[]; probs: Float32Array[] }
 
+/** A `fetch` for file: URLs, so the page's AssetLoader checks files on disk too. */
+async function fileFetch(input: string | URL | Request): Promise<Response> {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  try { return new Response(await readFile(fileURLToPath(url))); } catch { return new Response(null, { status: 404, statusText: 'Not Found' }); }
+}
+
+const loaders = new Map<string, AssetLoader>();
+/** The checking loader of a models folder on disk (one per folder: its manifest is read once). */
+export function modelsLoader(modelsDir = MODELS_DIR): AssetLoader {
+  const base = pathToFileURL(`${resolve(modelsDir)}/`).href;
+  if (!loaders.has(base)) loaders.set(base, new AssetLoader(base, undefined, fileFetch as typeof fetch));
+  return loaders.get(base)!;
+}
+
 export async function loadTextEncoder(modelsDir = MODELS_DIR, model = 'text-encoder'): Promise<TextEmotionEncoder> {
   await nodeBackend();
-  return TextEmotionEncoder.load({ model, localModelPath: `${modelsDir}/`, head: diskLoader(join(modelsDir, 'text-head')) });
+  // Transformers.js reads the encoder's files from disk itself: check them first, as the page's fetch does.
+  const loader = modelsLoader(modelsDir);
+  const files = Object.keys((await loader.loadManifest()).files).filter((f) => f.startsWith(`${model}/`));
+  for (const file of files) await loader.fetchVerified(file);
+  return TextEmotionEncoder.load({ model, localModelPath: `${modelsDir}/`, head: loader.layersModelHandler('text-head') });
 }
 
 /**
@@ -55,7 +77,7 @@ export async function embedTexts(encoder: TextEmotionEncoder, items: { text: str
 
 export async function loadAudioEncoder(modelsDir = MODELS_DIR): Promise<AudioEncoder> {
   await nodeBackend();
-  return AudioEncoder.load(diskLoader(join(modelsDir, 'audio-encoder')));
+  return AudioEncoder.load(modelsLoader(modelsDir).layersModelHandler('audio-encoder'));
 }
 
 export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void): Promise<Embedded> {
@@ -70,7 +92,7 @@ export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], on
 
 export async function loadFaceEncoder(modelsDir = MODELS_DIR): Promise<FaceEncoder> {
   await nodeBackend();
-  return FaceEncoder.load(diskLoader(join(modelsDir, 'face-encoder')));
+  return FaceEncoder.load(modelsLoader(modelsDir).layersModelHandler('face-encoder'));
 }
 
 /** Images at most this large (px, longer side) are taken as face crops already, as in FER2013 (48×48). */
@@ -119,5 +141,5 @@ export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onP
 
 export async function loadFusion(modelsDir = MODELS_DIR): Promise<Awaited<ReturnType<typeof loadFusionParams>>> {
   await nodeBackend();
-  return loadFusionParams(diskLoader(join(modelsDir, 'fusion')));
+  return loadFusionParams(modelsLoader(modelsDir).layersModelHandler('fusion'));
 }
