@@ -74,14 +74,15 @@ function smoothed(smoother: ProbabilitySmoother, result: TurnResult): EmotionRes
   return { ...result, ...argmax(probabilities), probabilities, raw: result.probabilities, timestamp: Date.now() };
 }
 
-type Engine = TurnEngine & {
+/** @internal What a recognizer drives: the models in a Worker, in this thread, or (tests) a fake. */
+export type RecognizerEngine = TurnEngine & {
   backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void | Promise<void>;
   /** Worker supervision (absent for the in-thread engine). */
   onStatus?(listener: (status: WorkerStatus) => void): () => void;
 };
 
 /** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
-async function localEngine(config: EmoLensConfig): Promise<Engine> {
+async function localEngine(config: EmoLensConfig): Promise<RecognizerEngine> {
   const [{ Recognizer }, tf] = await Promise.all([import('./recognizer.ts'), import('@tensorflow/tfjs')]);
   const r = await Recognizer.create({ modelsBaseUrl: config.modelsBaseUrl, vendorBaseUrl: config.vendorBaseUrl, backend: config.backend, textModel: config.textModel, onProgress: config.onProgress });
   return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
@@ -121,10 +122,15 @@ export class EmoLensRecognizer {
   private readonly sessions = new Set<EmoLensSession>();
   private disposed = false;
 
-  private constructor(private config: EmoLensConfig, private readonly engine: Engine) {
+  private constructor(private config: EmoLensConfig, private readonly engine: RecognizerEngine) {
     this.turnSmoother = new ProbabilitySmoother(config.smoothing);
     this.faceSmoother = new ProbabilitySmoother(config.smoothing);
     engine.onStatus?.((status) => this.notify(workerNotice(status)));
+  }
+
+  /** @internal A recognizer over a given engine: unit tests drive the orchestration with a fake TurnEngine. */
+  static fromEngine(engine: RecognizerEngine, options: EmoLensOptions = {}): EmoLensRecognizer {
+    return new EmoLensRecognizer(mergeConfig(DEFAULT_CONFIG, options), engine);
   }
 
   /** Loads every model (checked against the manifest) and warms them up. Prefer `createRecognizer()`. */

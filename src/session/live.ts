@@ -11,7 +11,6 @@ import { LABELS } from '../labels.ts';
 import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
 import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
 import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
-import { startMicrophone } from '../audio/microphone.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import type { Probabilities, TurnResult } from './results.ts';
@@ -118,6 +117,9 @@ export class LiveSession {
       this.micStart = performance.now();
       let silentSince = performance.now();
       const silenceMs = (this.o.silenceNoticeS ?? 8) * 1000;
+      // Loaded when a microphone is read: its AudioWorklet URL is a bundler asset, and importing this module must
+      // also work where there is none (Node, unit tests).
+      const { startMicrophone } = await import('../audio/microphone.ts');
       this.mic = await startMicrophone(stream, (chunk) => {
         for (const turn of turns.push(chunk)) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
         let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
