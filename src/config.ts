@@ -6,6 +6,7 @@ import { BACKENDS, isBackendName, type BackendName } from './runtime/backend-nam
 import type { ProgressCallback } from './runtime/assets.ts';
 import { MODALITIES, type Modality } from './labels.ts';
 import { checkSmoothing } from './session/smoothing.ts';
+import { DEFAULT_SPEAKER } from './session/turn.ts';
 
 export interface EmoLensConfig {
   /** URL folder holding manifest.json and the model folders (text-encoder/, audio-encoder/, …). Default `/models/`. */
@@ -35,7 +36,7 @@ export const DEFAULT_CONFIG: Readonly<EmoLensConfig> = Object.freeze({
   modalities: Object.freeze({ text: true, audio: true, face: true }),
   smoothing: 0,
   worker: true,
-  speaker: 'Me',
+  speaker: DEFAULT_SPEAKER,
 });
 
 export type EmoLensOptions = Partial<Omit<EmoLensConfig, 'modalities'>> & { modalities?: Partial<Record<Modality, boolean>> };

@@ -18,6 +18,7 @@ import { FaceTracker } from './video/face-tracker.ts';
 import type { FaceBox } from './video/face-crop.ts';
 import { LiveSession, type Notice, type SessionEnd } from './session/live.ts';
 import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
+import { meanFace, toProbabilities, type FaceWindow } from './session/turn.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
 
@@ -208,11 +209,8 @@ export class EmoLensRecognizer {
       pcm16k ? this.engine.embedAudio(pcm16k) : undefined,
       found.length ? this.engine.embedFaces(found) : undefined,
     ]);
-    let face: Float32Array | undefined;
-    if (faceEmbs?.length) {
-      face = new Float32Array(faceEmbs[0].embedding.length);
-      for (const f of faceEmbs) f.embedding.forEach((v, i) => { face![i] += v / faceEmbs.length; });
-    }
+    // The frames are the turn's (the caller chose them): all of them count.
+    const face = meanFace(faceEmbs ?? []).embedding;
     if (!textEmb && !audioEmb && !face) throw new Error('No face was found in the frames, and the turn has no text or audio');
     const durationMs = pcm16k ? (pcm16k.length / 16) : 0;
     const result = await this.engine.addTurn({
@@ -260,7 +258,7 @@ export class EmoLensRecognizer {
     const base = { box: observation.box, width: observation.width, height: observation.height, timestamp: Date.now() };
     if (!observation.crop) return { ...base, face: false, timings: { detectMs: observation.ms } };
     const [embedding] = await this.engine.embedFaces([observation.crop]);
-    const raw = Object.fromEntries(LABELS.map((l, i) => [l, embedding.probs[i]])) as Probabilities;
+    const raw = toProbabilities(embedding.probs);
     const probabilities = this.faceSmoother.next(raw);
     return { ...base, face: true, ...argmax(probabilities), probabilities, raw, timings: { detectMs: observation.ms, faceMs: embedding.ms } };
   }
@@ -273,7 +271,8 @@ export class EmoLensRecognizer {
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
     if (typeof MediaStream === 'undefined' || !(stream instanceof MediaStream)) throw new InputError('stream', `must be a MediaStream (from getUserMedia), got ${stream === null ? 'null' : typeof stream}`);
-    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS'], 'options');
+    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow'], 'options');
+    if (o.faceWindow !== undefined && !(o.faceWindow && [o.faceWindow.beforeMs, o.faceWindow.afterMs].every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v)))) throw new InputError('options.faceWindow', 'must be { beforeMs, afterMs }, two numbers ≥ 0');
     if (o.speaker !== undefined && typeof o.speaker !== 'function') throw new InputError('options.speaker', 'must be a function that returns who is speaking now');
     if (o.silenceNoticeS !== undefined && !(typeof o.silenceNoticeS === 'number' && o.silenceNoticeS > 0 && Number.isFinite(o.silenceNoticeS))) throw new InputError('options.silenceNoticeS', `must be a positive number of seconds, got ${String(o.silenceNoticeS)}`);
     if (o.stt !== undefined && (typeof o.stt?.transcribe !== 'function' || typeof o.stt?.start !== 'function')) throw new InputError('options.stt', 'must be a SpeechToText adapter (start, transcribe, stop, dispose)');
@@ -352,6 +351,8 @@ export interface SessionOptions {
   speaker?: () => string;
   /** Seconds of silence before a notice. Default 8. */
   silenceNoticeS?: number;
+  /** Which faces belong to a spoken turn: those seen from `beforeMs` before it to `afterMs` after it. Default 500 / 100. */
+  faceWindow?: FaceWindow;
 }
 
 type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
@@ -386,7 +387,7 @@ export class EmoLensSession {
     // This session's own smoothing state: two sessions (two people) never mix.
     const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoother = new ProbabilitySmoother(options().smoothing);
     this.live = await LiveSession.start({
-      recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS,
+      recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS, faceWindow: this.options.faceWindow,
       speaker: () => this.options.speaker?.() || options().speaker,
       modalities: () => options().modalities,
     }, (live) => {

@@ -17,6 +17,7 @@ import { TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
 import { analyzeMediaFile } from '../session/file-analysis.ts';
 import { drawTimeline, drawValenceArousal } from './charts.ts';
+import { DEFAULT_SPEAKER } from '../session/turn.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -133,7 +134,7 @@ function takeTypedText(): string | undefined {
 async function openSession(media: MediaStream | undefined, stt?: SpeechToText): Promise<LiveSession> {
   const s = await LiveSession.start({
     recognizer: recognizer!, tracker: tracker!, stream: media, stt, forceCaptureFallback: forceCaptureFallback,
-    speaker: () => ($('speaker') as HTMLInputElement).value.trim() || 'Me', takeTypedText,
+    speaker: () => ($('speaker') as HTMLInputElement).value.trim() || DEFAULT_SPEAKER, takeTypedText,
   });
   s.on('frame', renderFrame);
   s.on('turn', showTurn);
@@ -181,7 +182,7 @@ async function analyzeFile(file: File): Promise<void> {
   input.disabled = true; progress.hidden = false; progress.value = 0;
   handle.file = { state: 'running' };
   try {
-    const speaker = ($('speaker') as HTMLInputElement).value.trim() || 'Me';
+    const speaker = ($('speaker') as HTMLInputElement).value.trim() || DEFAULT_SPEAKER;
     const result = await analyzeMediaFile(file, {
       recognizer: recognizer!, tracker, speaker, onTurn: showTurn,
       onProgress: (fraction, stage) => { progress.value = fraction; $('file-status').textContent = stage; },

@@ -7,14 +7,13 @@ import { LABELS } from '../labels.ts';
 import { disposeFusionInput, makeFusionInput } from '../fusion/batch.ts';
 import { fusionForward, MODALITIES, type FusionConfig, type FusionParams } from '../fusion/model.ts';
 import type { Probabilities, TurnEmbeddings, TurnResult } from './results.ts';
+import { toProbabilities } from './turn.ts';
+
+export { toProbabilities };
 import { assertFinite } from '../validate.ts';
 import { copyConversation, emptyConversation, recordTurn, speakerSlot, turnFeatures, type ConversationLimits, type ConversationState } from './conversation-state.ts';
 
 export type { Probabilities, TurnResult, TurnEmbeddings, ConversationState };
-
-export function toProbabilities(values: ArrayLike<number>): Probabilities {
-  return Object.fromEntries(LABELS.map((l, i) => [l, values[i]])) as Probabilities;
-}
 
 export function softmax(values: ArrayLike<number>): number[] {
   const max = Math.max(...Array.from(values));

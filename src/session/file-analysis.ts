@@ -8,6 +8,7 @@
 import { downmix, resampleTo16k } from '../audio/features.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import type { FaceTracker } from '../video/face-tracker.ts';
+import { DEFAULT_FACE_WINDOW, DEFAULT_SPEAKER, facesInTurn, meanFace, type FaceWindow } from './turn.ts';
 import type { TurnEngine, TurnResult } from './results.ts';
 
 export interface FileAnalysisOptions {
@@ -19,6 +20,8 @@ export interface FileAnalysisOptions {
   framesPerSecond?: number;
   /** A file without speech (or without a soundtrack) is cut into turns this long. Default 4 s. */
   silentTurnS?: number;
+  /** Which faces belong to a turn (file time). Default DEFAULT_FACE_WINDOW, as in live sessions. */
+  faceWindow?: FaceWindow;
   /** Called with a fraction in [0, 1] and what is being done. */
   onProgress?: (fraction: number, stage: string) => void;
   /** Each turn as soon as it is fused. */
@@ -61,7 +64,7 @@ function once(target: EventTarget, ok: string, fail = 'error', timeoutMs = 20_00
 }
 
 export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions): Promise<FileAnalysis> {
-  const { recognizer, tracker, speaker = 'Me', framesPerSecond = 2, silentTurnS = 4, onProgress, onTurn, signal } = options;
+  const { recognizer, tracker, speaker = DEFAULT_SPEAKER, framesPerSecond = 2, silentTurnS = 4, faceWindow = DEFAULT_FACE_WINDOW, onProgress, onTurn, signal } = options;
   if (file.size === 0) throw new FileAnalysisError('The file is empty');
   const isVideo = file.type.startsWith('video/') || (!file.type && /\.(mp4|webm|mkv|mov)$/i.test((file as File).name ?? ''));
   const aborted = (): void => { if (signal?.aborted) throw new DOMException('File analysis was cancelled', 'AbortError'); };
@@ -95,7 +98,7 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
         framesAnalysed++;
         if (observation.crop) {
           const [face] = await recognizer.embedFaces([observation.crop]);
-          faces.push({ t, embedding: face.embedding, ms: face.ms });
+          faces.push({ t: t * 1000, embedding: face.embedding, ms: face.ms });
         }
         onProgress?.(0.1 + 0.6 * ((k + 1) / positions), `Reading faces: ${k + 1}/${positions} frames`);
       }
@@ -122,17 +125,12 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
   const turns: TurnResult[] = [];
   for (const [i, span] of spans.entries()) {
     aborted();
-    const seen = faces.filter((f) => f.t >= span.startS - 0.25 && f.t <= span.endS + 0.25);
-    let face: Float32Array | undefined;
-    if (seen.length) {
-      face = new Float32Array(seen[0].embedding.length);
-      for (const f of seen) f.embedding.forEach((v, j) => { face![j] += v / seen.length; });
-    }
+    const face = meanFace(facesInTurn(faces, span.startS * 1000, span.endS * 1000, faceWindow));
     const voice = span.pcm ? await recognizer.embedAudio(span.pcm) : undefined;
-    if (!voice && !face) continue;
+    if (!voice && !face.embedding) continue;
     const result = await recognizer.addTurn({
-      speaker, audio: voice?.embedding, face, startMs: span.startS * 1000, endMs: span.endS * 1000,
-      timings: { audioMs: voice?.ms, faceMs: seen.length ? seen.reduce((n, f) => n + f.ms, 0) / seen.length : undefined },
+      speaker, audio: voice?.embedding, face: face.embedding, startMs: span.startS * 1000, endMs: span.endS * 1000,
+      timings: { audioMs: voice?.ms, faceMs: face.ms },
     });
     turns.push(result);
     onTurn?.(result);

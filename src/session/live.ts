@@ -7,14 +7,14 @@
  * Turns are processed one at a time, in order, so the conversation context stays causal. Every VideoFrame is
  * closed by the camera reader; `stop()` analyses a turn still being spoken instead of dropping it.
  */
-import { LABELS } from '../labels.ts';
-import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
+import type { TurnEngine } from '../session/results.ts';
 import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
 import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
 import { TurnSegmenter } from '../audio/vad.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import type { Probabilities, TurnResult } from './results.ts';
 import { checkText } from '../validate.ts';
+import { DEFAULT_FACE_WINDOW, DEFAULT_SPEAKER, TYPED_TURN_SPAN_MS, facesInTurn, meanFace, toProbabilities, type FaceWindow, type SeenFace } from './turn.ts';
 
 export interface FrameResult {
   /** performance.now() when the frame was taken. */
@@ -39,7 +39,7 @@ export interface LiveSessionOptions {
   tracker: FaceTracker;
   /** The camera/microphone stream; none = typed turns only (e.g. before the user presses Start). */
   stream?: MediaStream;
-  /** Who is speaking now (read at each turn). Default 'Me'. */
+  /** Who is speaking now (read at each turn). Default DEFAULT_SPEAKER ('Me'). */
   speaker?: () => string;
   /** Typed text for the turn being built, if any (read and cleared by the caller's function). */
   takeTypedText?: () => string | undefined;
@@ -49,6 +49,8 @@ export interface LiveSessionOptions {
   forceCaptureFallback?: boolean;
   /** Seconds of microphone silence before a notice. Default 8. */
   silenceNoticeS?: number;
+  /** Which faces belong to a turn. Default DEFAULT_FACE_WINDOW (from 500 ms before it to 100 ms after it). */
+  faceWindow?: FaceWindow;
   /** Which modalities may enter a turn, read at each turn (e.g. the library's options). Default: all. */
   modalities?: () => Record<'text' | 'audio' | 'face', boolean>;
 }
@@ -64,7 +66,7 @@ export class LiveSession {
   private segmenter?: TurnSegmenter;
   private micStart = 0;
   /** Face embeddings seen since the last turn, with their time (performance.now()). */
-  private recentFaces: { t: number; face: ModalityEmbedding }[] = [];
+  private recentFaces: SeenFace[] = [];
   private queue = Promise.resolve();
   private readonly listeners: Listeners = { frame: [], turn: [], notice: [], end: [] };
   private trackPoll?: ReturnType<typeof setInterval>;
@@ -191,10 +193,10 @@ export class LiveSession {
       if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
       const [face] = await this.o.recognizer.embedFaces([observation.crop]);
       if (this.stopped) return;
-      this.recentFaces.push({ t: capturedAt, face });
+      this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms });
       if (this.recentFaces.length > 200) this.recentFaces.shift();
       this.facesSeen++;
-      this.emit('frame', { capturedAt, observation, face: Object.fromEntries(LABELS.map((l, i) => [l, face.probs[i]])) as Probabilities, faceMs: face.ms });
+      this.emit('frame', { capturedAt, observation, face: toProbabilities(face.probs), faceMs: face.ms });
     } catch (error) {
       // A face path failure must be seen, not only logged: report it once per kind of failure.
       const text = `Face analysis failed: ${(error as Error).message}`;
@@ -204,21 +206,19 @@ export class LiveSession {
 
   private lastFrameError?: string;
 
-  /** Mean of the face embeddings seen in [from, to] (ms, performance clock); undefined when no face was seen. */
-  private facesBetween(from: number, to: number): { embedding?: Float32Array; ms?: number } {
-    const inTurn = this.recentFaces.filter((f) => f.t >= from && f.t <= to);
-    this.recentFaces = this.recentFaces.filter((f) => f.t > to);
-    if (!inTurn.length) return {};
-    const mean = new Float32Array(inTurn[0].face.embedding.length);
-    for (const f of inTurn) f.face.embedding.forEach((v, i) => { mean[i] += v / inTurn.length; });
-    return { embedding: mean, ms: inTurn.reduce((n, f) => n + f.face.ms, 0) / inTurn.length };
+  /** The mean face of the turn [startMs, endMs] (performance clock, widened by the face window); faces up to its end are used up. */
+  private facesOfTurn(startMs: number, endMs: number): { embedding?: Float32Array; ms?: number } {
+    const window = this.o.faceWindow ?? DEFAULT_FACE_WINDOW;
+    const inTurn = facesInTurn(this.recentFaces, startMs, endMs, window);
+    this.recentFaces = this.recentFaces.filter((f) => f.t > endMs + window.afterMs);
+    return meanFace(inTurn);
   }
 
   /**
    * A turn from typed text (no audio), with the faces of the last `spanMs`. `text` given: that text; none: the
    * caller's `takeTypedText()` (the demo's text box).
    */
-  addTypedTurn(text?: string, spanMs = 3000): void {
+  addTypedTurn(text?: string, spanMs = TYPED_TURN_SPAN_MS): void {
     if (this.stopped) throw new Error('This session was stopped');
     // Checked now, so the caller hears at once (an InputError naming `text`) and nothing is queued.
     const checked = text === undefined ? undefined : checkText(text);
@@ -242,9 +242,9 @@ export class LiveSession {
         });
       }
       if (!allowed.text) transcript = undefined;
-      const speaker = this.o.speaker?.() || 'Me';
+      const speaker = this.o.speaker?.() || DEFAULT_SPEAKER;
       const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio && allowed.audio ? recognizer.embedAudio(audio) : undefined]);
-      const seen = this.facesBetween(startMs - 500, endMs + 100);
+      const seen = this.facesOfTurn(startMs, endMs);
       const face = allowed.face ? seen : {};
       if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', code: 'empty-turn', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
       const result = await recognizer.addTurn({

@@ -15,6 +15,7 @@ import { createRecognizer, LABELS, openMedia, MediaAccessError, type EmoLensReco
 import type { ProgressEvent as AssetProgress } from '../runtime/assets.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
 import { argmax } from '../session/smoothing.ts';
+import { DEFAULT_SPEAKER } from '../session/turn.ts';
 
 export type WidgetState = 'idle' | 'loading' | 'ready' | 'live' | 'error';
 
@@ -124,7 +125,7 @@ export class EmoLensRecognizerElement extends HTMLElement {
   set backend(value: string | null) { if (value) this.setAttribute('backend', value); else this.removeAttribute('backend'); }
   get mode(): 'full' | 'compact' { return this.getAttribute('mode') === 'compact' ? 'compact' : 'full'; }
   set mode(value: 'full' | 'compact') { this.setAttribute('mode', value); }
-  get speaker(): string { return this.getAttribute('speaker') || 'Me'; }
+  get speaker(): string { return this.getAttribute('speaker') || DEFAULT_SPEAKER; }
   set speaker(value: string) { this.setAttribute('speaker', value); }
 
   connectedCallback(): void {

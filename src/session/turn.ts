@@ -1,0 +1,42 @@
+/**
+ * What makes a turn, in one place for the library, the live session and file mode: who speaks when nobody says,
+ * which faces belong to a turn (the face window), how they are averaged, and how a model's output becomes a
+ * label-keyed result. No tfjs and no DOM here.
+ */
+import { LABELS } from '../labels.ts';
+import type { Probabilities } from './results.ts';
+
+/** The speaker of turns that do not name one. */
+export const DEFAULT_SPEAKER = 'Me';
+
+/**
+ * Which faces belong to a turn: those seen from `beforeMs` before it starts to `afterMs` after it ends. Before:
+ * the face often shows the feeling just before the words come (and voice activity starts a little late); after:
+ * a short margin for the last frame of the turn.
+ */
+export interface FaceWindow { beforeMs: number; afterMs: number }
+export const DEFAULT_FACE_WINDOW: Readonly<FaceWindow> = Object.freeze({ beforeMs: 500, afterMs: 100 });
+
+/** A typed turn has no time span of its own: it takes the faces of the last TYPED_TURN_SPAN_MS. */
+export const TYPED_TURN_SPAN_MS = 3000;
+
+/** A face embedding seen at time `t` (ms), with the face encoder's time for it. */
+export interface SeenFace { t: number; embedding: Float32Array; ms: number }
+
+/** The faces of `faces` inside the turn [startMs, endMs] widened by `window`. */
+export function facesInTurn<F extends SeenFace>(faces: readonly F[], startMs: number, endMs: number, window: FaceWindow = DEFAULT_FACE_WINDOW): F[] {
+  return faces.filter((f) => f.t >= startMs - window.beforeMs && f.t <= endMs + window.afterMs);
+}
+
+/** The mean embedding of `faces` and their mean encoder time; nothing when there is no face. */
+export function meanFace(faces: readonly { embedding: Float32Array; ms: number }[]): { embedding?: Float32Array; ms?: number } {
+  if (!faces.length) return {};
+  const mean = new Float32Array(faces[0].embedding.length);
+  for (const f of faces) f.embedding.forEach((v, i) => { mean[i] += v / faces.length; });
+  return { embedding: mean, ms: faces.reduce((n, f) => n + f.ms, 0) / faces.length };
+}
+
+/** Model outputs in LABELS order → a label-keyed object. */
+export function toProbabilities(values: ArrayLike<number>): Probabilities {
+  return Object.fromEntries(LABELS.map((l, i) => [l, values[i]])) as Probabilities;
+}
