@@ -18,7 +18,7 @@ import { FaceTracker } from './video/face-tracker.ts';
 import type { FaceBox } from './video/face-crop.ts';
 import { LiveSession, type Notice, type SessionEnd } from './session/live.ts';
 import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
-import { meanFace, toProbabilities, type FaceWindow } from './session/turn.ts';
+import { toProbabilities, type FaceWindow } from './session/turn.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
 
@@ -203,20 +203,11 @@ export class EmoLensRecognizer {
     const speaker = input.speaker ?? this.config.speaker;
     const endMs = performance.now();
     const crops = await Promise.all(input.frames.map((f, i) => this.detect(f, `frames[${i}]`)));
-    const found = crops.filter((c) => c.crop).map((c) => c.crop!);
-    const [textEmb, audioEmb, faceEmbs] = await Promise.all([
-      text ? this.engine.embedText(text, { speaker }) : undefined,
-      pcm16k ? this.engine.embedAudio(pcm16k) : undefined,
-      found.length ? this.engine.embedFaces(found) : undefined,
-    ]);
-    // The frames are the turn's (the caller chose them): all of them count.
-    const face = meanFace(faceEmbs ?? []).embedding;
-    if (!textEmb && !audioEmb && !face) throw new Error('No face was found in the frames, and the turn has no text or audio');
+    // The frames are the turn's (the caller chose them): every face found counts, averaged by the engine.
+    const faceCrops = crops.filter((c) => c.crop).map((c) => c.crop!);
+    if (!text && !pcm16k && !faceCrops.length) throw new Error('No face was found in the frames, and the turn has no text or audio');
     const durationMs = pcm16k ? (pcm16k.length / 16) : 0;
-    const result = await this.engine.addTurn({
-      speaker, transcript: text, text: textEmb?.embedding, audio: audioEmb?.embedding, face, startMs: endMs - durationMs, endMs,
-      timings: { textMs: textEmb?.ms, audioMs: audioEmb?.ms, faceMs: faceEmbs?.[0]?.ms },
-    });
+    const { result } = await this.engine.fuseTurn({ speaker, text, pcm16k, faceCrops: faceCrops.length ? faceCrops : undefined, startMs: endMs - durationMs, endMs });
     return this.smoothTurn(result);
   }
 

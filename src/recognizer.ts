@@ -21,7 +21,8 @@ import { Conversation } from './session/conversation.ts';
 import type { ConversationState } from './session/conversation-state.ts';
 import { checkAudio, checkText } from './validate.ts';
 import { explainWasmBlocked } from './runtime/csp.ts';
-import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnResult } from './session/results.ts';
+import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from './session/results.ts';
+import { meanFace } from './session/turn.ts';
 
 export interface RecognizerOptions {
   /** URL folder holding manifest.json and the model folders. Default `/models/`. */
@@ -120,6 +121,23 @@ export class Recognizer implements TurnEngine {
 
   addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
     return this.conversation.addTurn(turn);
+  }
+
+  async fuseTurn(inputs: TurnInputs): Promise<{ result: TurnResult; turn: TurnEmbeddings }> {
+    const { speaker } = inputs;
+    const [text, audio, faces] = await Promise.all([
+      inputs.text ? this.embedText(inputs.text, { speaker }) : undefined,
+      inputs.pcm16k ? this.embedAudio(inputs.pcm16k) : undefined,
+      inputs.faceCrops?.length ? this.embedFaces(inputs.faceCrops) : undefined,
+    ]);
+    const crops = faces ? meanFace(faces) : {};
+    const turn: TurnEmbeddings = {
+      speaker, transcript: inputs.text, text: text?.embedding, audio: audio?.embedding, face: inputs.face ?? crops.embedding,
+      startMs: inputs.startMs, endMs: inputs.endMs, timings: { textMs: text?.ms, audioMs: audio?.ms, faceMs: inputs.faceMs ?? crops.ms },
+    };
+    const result = await this.addTurn(turn);
+    // Copies: the conversation keeps these arrays, and a Worker's reply moves (transfers) what it returns.
+    return { result, turn: { ...turn, text: turn.text?.slice(), audio: turn.audio?.slice(), face: turn.face?.slice() } };
   }
 
   /** Goes on with a conversation another engine held (a restarted Worker gets the page's copy). */

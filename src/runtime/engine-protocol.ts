@@ -6,7 +6,7 @@
 import type { BackendChoice, BackendName } from './backend-names.ts';
 import type { ModalityEmbedding } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
-import type { TurnEmbeddings, TurnResult } from '../session/results.ts';
+import type { TurnEmbeddings, TurnInputs, TurnResult } from '../session/results.ts';
 import type { TurnFeatures } from '../fusion/batch.ts';
 import type { ConversationState } from '../session/conversation-state.ts';
 
@@ -25,6 +25,8 @@ export interface EngineMethods {
   embedAudio(pcm16k: Float32Array): ModalityEmbedding;
   embedFaces(crops: Float32Array[]): ModalityEmbedding[];
   addTurn(turn: TurnEmbeddings): TurnResult;
+  /** Embeds and fuses one turn in one call. */
+  fuseTurn(inputs: TurnInputs): { result: TurnResult; turn: TurnEmbeddings };
   /** Goes on with a conversation (the page's copy, after the Worker was restarted). */
   restoreConversation(state: ConversationState): void;
   /** Fused probabilities for every turn of one dialogue given as embeddings (parity tests, benchmarks). */

@@ -26,6 +26,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
   embedAudio: (pcm16k) => ready().embedAudio(pcm16k),
   embedFaces: (crops) => ready().embedFaces(crops),
   addTurn: (turn) => ready().addTurn(turn),
+  fuseTurn: (inputs) => ready().fuseTurn(inputs),
   restoreConversation: (state) => ready().restoreConversation(state),
   fuseDialogue: (turns) => ready().fuseDialogue(turns),
   reset: () => ready().conversation.clear(),

@@ -9,7 +9,7 @@ import type { ProgressCallback, ProgressEvent } from './assets.ts';
 import type { BackendChoice } from './backend-names.ts';
 import type { EngineCreateOptions, EngineMethods } from './engine-protocol.ts';
 import { WorkerClient, type WorkerStatus } from './worker-rpc.ts';
-import type { ModalityEmbedding, PastTurn, TurnEmbeddings, TurnEngine, TurnResult } from '../session/results.ts';
+import type { ModalityEmbedding, PastTurn, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from '../session/results.ts';
 import type { TurnFeatures } from '../fusion/batch.ts';
 import { emptyConversation, recordTurn, type ConversationLimits, type ConversationState } from '../session/conversation-state.ts';
 
@@ -75,6 +75,11 @@ export class RemoteRecognizer implements TurnEngine {
     const result = await this.call('addTurn', [turn]);
     recordTurn(this.conversation, turn, result, this.limits);
     return result;
+  }
+  async fuseTurn(inputs: TurnInputs): Promise<{ result: TurnResult; turn: TurnEmbeddings }> {
+    const fused = await this.call('fuseTurn', [inputs]);
+    recordTurn(this.conversation, fused.turn, fused.result, this.limits);
+    return fused;
   }
   fuseDialogue(turns: TurnFeatures[]): Promise<number[][]> { return this.call('fuseDialogue', [turns]); }
   async reset(): Promise<void> {

@@ -126,12 +126,8 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
   for (const [i, span] of spans.entries()) {
     aborted();
     const face = meanFace(facesInTurn(faces, span.startS * 1000, span.endS * 1000, faceWindow));
-    const voice = span.pcm ? await recognizer.embedAudio(span.pcm) : undefined;
-    if (!voice && !face.embedding) continue;
-    const result = await recognizer.addTurn({
-      speaker, audio: voice?.embedding, face: face.embedding, startMs: span.startS * 1000, endMs: span.endS * 1000,
-      timings: { audioMs: voice?.ms, faceMs: face.ms },
-    });
+    if (!span.pcm && !face.embedding) continue;
+    const { result } = await recognizer.fuseTurn({ speaker, pcm16k: span.pcm, face: face.embedding, faceMs: face.ms, startMs: span.startS * 1000, endMs: span.endS * 1000 });
     turns.push(result);
     onTurn?.(result);
     onProgress?.(0.7 + 0.3 * ((i + 1) / spans.length), `Fusing turns: ${i + 1}/${spans.length}`);

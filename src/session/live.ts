@@ -243,14 +243,11 @@ export class LiveSession {
       }
       if (!allowed.text) transcript = undefined;
       const speaker = this.o.speaker?.() || DEFAULT_SPEAKER;
-      const [text, voice] = await Promise.all([transcript ? recognizer.embedText(transcript, { speaker }) : undefined, audio && allowed.audio ? recognizer.embedAudio(audio) : undefined]);
       const seen = this.facesOfTurn(startMs, endMs);
       const face = allowed.face ? seen : {};
-      if (!text && !voice && !face.embedding) { this.emit('notice', { kind: 'info', code: 'empty-turn', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
-      const result = await recognizer.addTurn({
-        speaker, transcript, text: text?.embedding, audio: voice?.embedding, face: face.embedding, startMs, endMs,
-        timings: { textMs: text?.ms, audioMs: voice?.ms, faceMs: face.ms },
-      });
+      const pcm16k = allowed.audio ? audio : undefined;
+      if (!transcript && !pcm16k && !face.embedding) { this.emit('notice', { kind: 'info', code: 'empty-turn', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
+      const { result } = await recognizer.fuseTurn({ speaker, text: transcript, pcm16k, face: face.embedding, faceMs: face.ms, startMs, endMs });
       this.emit('turn', result);
     }).catch((error: unknown) => { this.emit('notice', { kind: 'error', code: 'turn-failed', text: `Turn failed: ${(error as Error).message}` }); });
   }

@@ -49,10 +49,31 @@ export interface PastTurn {
 /** One encoder's output: the embedding the fusion reads, the encoder's own probabilities, and its time. */
 export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number }
 
+/**
+ * One turn's raw inputs, for `TurnEngine.fuseTurn`: the words, 16 kHz mono PCM, and the face as a mean embedding
+ * (what a live session has gathered frame by frame) or as 48×48 crops (what the caller's frames gave).
+ */
+export interface TurnInputs {
+  speaker: string;
+  text?: string;
+  pcm16k?: Float32Array;
+  face?: Float32Array;
+  faceCrops?: Float32Array[];
+  startMs: number;
+  endMs: number;
+  /** The face encoder's time when `face` was embedded earlier. */
+  faceMs?: number;
+}
+
 /** What a live session needs from a recognizer: Recognizer in this thread, or RemoteRecognizer in a Worker. */
 export interface TurnEngine {
   embedText(text: string, options?: { speaker?: string; context?: readonly PastTurn[] }): Promise<ModalityEmbedding>;
   embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding>;
   embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]>;
   addTurn(turn: TurnEmbeddings): Promise<TurnResult>;
+  /**
+   * Embeds a turn's inputs and fuses them with the conversation, in one call (one round trip to a Worker). Also
+   * returns the turn as embeddings (copies), which is what the conversation keeps.
+   */
+  fuseTurn(inputs: TurnInputs): Promise<{ result: TurnResult; turn: TurnEmbeddings }>;
 }

@@ -36,6 +36,15 @@ function fakeEngine(delays: number[] = []) {
       const p = Object.fromEntries(LABELS.map((l, i) => [l, i === turns.length % 7 ? 0.7 : 0.05])) as TurnResult['probabilities'];
       return { index: turns.length - 1, speaker: turn.speaker, transcript: turn.transcript, label: 'joy', confidence: 0.7, probabilities: p, valence: 0, arousal: 0, modalities: {}, gate: { text: 1, audio: 0, face: 0 }, startMs: turn.startMs, endMs: turn.endMs, timings: { fusionMs: 1 } };
     },
+    async fuseTurn(inputs) {
+      // The same steps as the real engine, each recorded.
+      const [t, a, f] = await Promise.all([
+        inputs.text ? engine.embedText(inputs.text) : undefined, inputs.pcm16k ? engine.embedAudio(inputs.pcm16k) : undefined,
+        inputs.faceCrops ? engine.embedFaces(inputs.faceCrops) : undefined,
+      ]);
+      const turn = { speaker: inputs.speaker, transcript: inputs.text, text: t?.embedding, audio: a?.embedding, face: inputs.face ?? f?.[0]?.embedding, startMs: inputs.startMs, endMs: inputs.endMs };
+      return { result: await engine.addTurn(turn), turn };
+    },
     reset() { calls.push('reset'); },
     tensors: () => 0,
     dispose() { disposed++; },
