@@ -113,7 +113,8 @@ test('the same fixed fusion input gives the Node forward pass result on webgpu a
   for (const backend of ['webgpu', 'wasm']) {
     await openDemo(page, backend);
     results.push(await page.evaluate(async (fixed) => {
-      const r = (window as any).emolensDemo.recognizer;
+      // The engine behind the demo's recognizer (the inference Worker's page-side proxy).
+      const r = (window as any).emolensDemo.recognizer.engine;
       const turns = new Function(`return (${fixed})`)()(r.fusionInputDims);
       return r.fuseDialogue(turns);
     }, fixedTurns.toString()));

@@ -186,7 +186,7 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   await page.locator('#send').click();
   await page.waitForFunction(() => (window as any).emolensDemo.turns.some((t: any) => t.transcript?.startsWith('Before the crash')), undefined, { timeout: 60_000 });
   const turnsBefore = await page.evaluate(() => (window as any).emolensDemo.turns.length);
-  await page.evaluate(() => (window as any).emolensDemo.recognizer.worker.terminate());
+  await page.evaluate(() => (window as any).emolensDemo.recognizer.engine.worker.terminate());
   // The message box shows the latest message ("stopped", then "restarted"); the page's error log keeps both.
   await expect(page.locator('#message')).toContainText('inference worker was restarted', { timeout: 120_000 });
   expect(await page.evaluate(() => (window as any).emolensDemo.errors)).toContainEqual(expect.stringMatching(/^The inference worker stopped \(it did not answer for 1[5-9] s\)/));
@@ -198,7 +198,7 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   await expect(page.locator('#live-indicator')).toBeVisible();
 
   // The face Worker dies: frames are analysed again after the restart.
-  await page.evaluate(() => (window as any).emolensDemo.tracker.worker.terminate());
+  await page.evaluate(async () => (await (window as any).emolensDemo.recognizer.tracker).worker.terminate());
   await expect(page.locator('#message')).toContainText('face worker was restarted', { timeout: 120_000 });
   expect(await page.evaluate(() => (window as any).emolensDemo.errors)).toContainEqual(expect.stringMatching(/^The face worker stopped/));
   const faces = await page.evaluate(() => (window as any).emolensDemo.faces);

@@ -21,6 +21,7 @@ import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
 import { toProbabilities, type FaceWindow } from './session/turn.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
+import { analyzeMediaFile, type FileAnalysis } from './session/file-analysis.ts';
 
 export { DEFAULT_CONFIG, mergeConfig, LABELS };
 export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SessionEnd, SpeechToText, FaceBox };
@@ -31,6 +32,7 @@ export type { WorkerStatus };
 export { MediaAccessError, openMedia } from './runtime/media.ts';
 export { TypedTextOnly, SpeechToTextError } from './stt/speech-to-text.ts';
 export { WebSpeechToText } from './stt/web-speech.ts';
+export { FileAnalysisError, type FileAnalysis } from './session/file-analysis.ts';
 export { TransformersSpeechToText } from './stt/transformers.ts';
 
 /** One fused turn. `probabilities`, `label` and `confidence` are smoothed when `smoothing` > 0; `raw` never is. */
@@ -241,6 +243,36 @@ export class EmoLensRecognizer {
     }
   }
 
+  /**
+   * Starts the face detector's Worker now (it otherwise starts with the first frame), so the first frame is fast;
+   * resolves with its tfjs backend ('wasm', or 'cpu' where WASM cannot run).
+   */
+  async prepareFaces(): Promise<string> {
+    this.alive(); this.enabled('face');
+    return (await this.faceTracker()).backend;
+  }
+
+  /**
+   * A recorded video or audio file, analysed offline as a new conversation (the current one is reset first): the
+   * soundtrack's voice turns, each with the faces seen during it, or fixed-length turns of faces when nobody speaks.
+   */
+  async analyzeFile(file: Blob, options: FileOptions = {}): Promise<FileAnalysis & { turns: EmotionResult[] }> {
+    this.alive();
+    if (typeof Blob === 'undefined' || !(file instanceof Blob)) throw new InputError('file', 'must be a File or Blob');
+    const o = checkOptions<FileOptions>(options, ['speaker', 'framesPerSecond', 'faceWindow', 'onProgress', 'onTurn', 'signal'], 'options');
+    const speaker = checkSpeaker(o.speaker) ?? this.config.speaker;
+    await this.reset();
+    const isAudio = file.type.startsWith('audio/');
+    const tracker = this.config.modalities.face && !isAudio ? await this.faceTracker() : undefined;
+    const turns: EmotionResult[] = [];
+    const analysis = await analyzeMediaFile(file, {
+      recognizer: this.engine, tracker, speaker, framesPerSecond: o.framesPerSecond, faceWindow: o.faceWindow, signal: o.signal,
+      onProgress: o.onProgress,
+      onTurn: (t) => { const r = this.smoothTurn(t); turns.push(r); o.onTurn?.(r); },
+    });
+    return { ...analysis, turns };
+  }
+
   /** The face in one image: box, expression probabilities (smoothed over calls when smoothing > 0). */
   async analyzeFrame(source: FrameSource): Promise<FrameEmotion> {
     this.alive(); this.enabled('face');
@@ -262,7 +294,8 @@ export class EmoLensRecognizer {
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
     if (typeof MediaStream === 'undefined' || !(stream instanceof MediaStream)) throw new InputError('stream', `must be a MediaStream (from getUserMedia), got ${stream === null ? 'null' : typeof stream}`);
-    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow'], 'options');
+    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow', 'capture'], 'options');
+    if (o.capture !== undefined && o.capture !== 'webcodecs' && o.capture !== 'video-element') throw new InputError('options.capture', `must be 'webcodecs' or 'video-element', got ${String(o.capture)}`);
     if (o.faceWindow !== undefined && !(o.faceWindow && [o.faceWindow.beforeMs, o.faceWindow.afterMs].every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v)))) throw new InputError('options.faceWindow', 'must be { beforeMs, afterMs }, two numbers ≥ 0');
     if (o.speaker !== undefined && typeof o.speaker !== 'function') throw new InputError('options.speaker', 'must be a function that returns who is speaking now');
     if (o.silenceNoticeS !== undefined && !(typeof o.silenceNoticeS === 'number' && o.silenceNoticeS > 0 && Number.isFinite(o.silenceNoticeS))) throw new InputError('options.silenceNoticeS', `must be a positive number of seconds, got ${String(o.silenceNoticeS)}`);
@@ -344,6 +377,20 @@ export interface SessionOptions {
   silenceNoticeS?: number;
   /** Which faces belong to a spoken turn: those seen from `beforeMs` before it to `afterMs` after it. Default 500 / 100. */
   faceWindow?: FaceWindow;
+  /** How video frames are read: 'webcodecs' where the browser has it (default), or 'video-element' (a <video> and
+   *  requestVideoFrameCallback, as in browsers without MediaStreamTrackProcessor). */
+  capture?: 'webcodecs' | 'video-element';
+}
+
+/** File mode's options: who speaks, how often a video is sampled, progress and each turn as it is fused. */
+export interface FileOptions {
+  speaker?: string;
+  /** Video frames analysed per second of the file. Default 2. */
+  framesPerSecond?: number;
+  faceWindow?: FaceWindow;
+  onProgress?: (fraction: number, stage: string) => void;
+  onTurn?: (turn: EmotionResult) => void;
+  signal?: AbortSignal;
 }
 
 type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
@@ -379,6 +426,7 @@ export class EmoLensSession {
     const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoother = new ProbabilitySmoother(options().smoothing);
     this.live = await LiveSession.start({
       recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS, faceWindow: this.options.faceWindow,
+      forceCaptureFallback: this.options.capture === 'video-element',
       speaker: () => this.options.speaker?.() || options().speaker,
       modalities: () => options().modalities,
     }, (live) => {
@@ -400,6 +448,12 @@ export class EmoLensSession {
 
   /** Which capture path the camera uses ('webcodecs' or 'video-element'), if it reads video. */
   get capturePath(): string | undefined { return this.live?.capturePath; }
+
+  /** Whether the session is reading its stream (false once stopped or ended). */
+  get running(): boolean { return !!this.live?.running; }
+
+  /** Video frames handed to the face path so far (the rest were dropped to keep up). */
+  get framesDelivered(): number { return this.live?.framesDelivered ?? 0; }
 
   /** A turn from typed text (and the faces of the last few seconds), now. */
   addTypedTurn(text: string): void {

@@ -1,23 +1,19 @@
 /**
- * The live demo: models load on page open (with progress) in the inference Worker (src/runtime/engine-worker.ts),
- * so this thread only captures and draws; the camera and microphone open only when the user presses Start. The
- * capture and analysis run in a LiveSession (src/session/live.ts): video frames → face worker → face encoder;
- * microphone → voice-activity turns → audio encoder; the text box (or the picked speech-to-text adapter) supplies
- * what was said. This file is the page: it renders frames and turns.
+ * The live demo, built on the library like any page that uses EmoLens: `createRecognizer` loads the models on page
+ * open (with progress) in the inference Worker, so this thread only captures and draws; the camera and microphone
+ * open only when the user presses Start, and `startSession` analyses them (video frames → face worker → face
+ * encoder; microphone → voice-activity turns → audio encoder; the text box, or the picked speech-to-text adapter,
+ * supplies what was said). File mode is `analyzeFile`. This file is the page: it renders frames and turns.
  */
 import { LABELS } from '../labels.ts';
-import { RemoteRecognizer, type WorkerStatus } from '../runtime/remote-recognizer.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
-import { AssetError } from '../runtime/assets.ts';
-import { openMedia, MediaAccessError } from '../runtime/media.ts';
-import { FaceTracker } from '../video/face-tracker.ts';
-import type { Probabilities, TurnResult } from '../session/conversation.ts';
-import { LiveSession, type FrameResult } from '../session/live.ts';
-import { TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
+import { AssetError, MediaAccessError, createRecognizer, openMedia, type EmoLensRecognizer, type EmoLensSession, type FrameEmotion, type Notice } from '../index.ts';
+import type { Probabilities, TurnResult } from '../session/results.ts';
+import type { SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
-import { analyzeMediaFile } from '../session/file-analysis.ts';
 import { drawTimeline, drawValenceArousal } from './charts.ts';
 import { DEFAULT_SPEAKER } from '../session/turn.ts';
+import { TypedFirst } from './typed-transcript.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -26,15 +22,14 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: RemoteRecognizer; tracker?: FaceTracker; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
+interface DemoHandle { recognizer?: EmoLensRecognizer; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
 const handle: DemoHandle = { turns: [], faces: 0, errors: [], workerEvents: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
-let recognizer: RemoteRecognizer | undefined;
-let tracker: FaceTracker | undefined;
+let recognizer: EmoLensRecognizer | undefined;
 let stream: MediaStream | undefined;
-/** The live session: typed turns only until Start, then camera + microphone (src/session/live.ts). */
-let session: LiveSession | undefined;
+/** The live session while the camera and microphone run; typed turns go straight to the recognizer otherwise. */
+let session: EmoLensSession | undefined;
 
 /**
  * Turns drawn on the page: the list keeps the latest LIST_TURNS, the charts the latest CHART_TURNS, so a long
@@ -65,23 +60,20 @@ async function init(): Promise<void> {
   const files = new Map<string, { loaded: number; total: number }>();
   try {
     const backend = requestedBackend && isBackendName(requestedBackend) ? requestedBackend : undefined;
-    recognizer = await RemoteRecognizer.create({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder', backend }, (e) => {
+    recognizer = await createRecognizer({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', backend, onProgress: (e) => {
       if (document.body.dataset.ready === 'true') return; // a restarted worker reloading: no progress bar again
       if (e.file) files.set(e.file, { loaded: e.loaded, total: e.total });
       const loaded = [...files.values()].reduce((n, f) => n + f.loaded, 0), total = [...files.values()].reduce((n, f) => n + f.total, 0);
       ($('progress') as HTMLProgressElement).value = total ? loaded / total : 0;
       $('progress-text').textContent = e.status === 'ready' ? 'Models ready' : `Loading ${e.file} (${(loaded / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB)`;
-    });
+    } });
     handle.recognizer = recognizer;
     const { skipped } = recognizer.backend;
     $('backend').textContent = recognizer.backend.backend;
     $('backend').title = skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('\n') || 'first choice';
     $('backend-skipped').textContent = skipped.length ? `(${skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ')})` : '';
-    recognizer.onStatus(showWorkerStatus);
-    tracker = await FaceTracker.create('/vendor/', showWorkerStatus);
-    handle.tracker = tracker;
-    $('face-backend').textContent = `face-api on ${tracker.backend}`;
-    session = await openSession(undefined);
+    recognizer.on('notice', showWorkerNotice);
+    $('face-backend').textContent = `face-api on ${await recognizer.prepareFaces()}`;
     $('progress-box').hidden = true;
     ($('start') as HTMLButtonElement).disabled = false;
     ($('send') as HTMLButtonElement).disabled = false;
@@ -96,19 +88,18 @@ async function init(): Promise<void> {
   }
 }
 
-/** A worker died, was restarted, or could not be: the user sees it, and the page's state follows. */
-function showWorkerStatus(status: WorkerStatus): void {
-  handle.workerEvents.push(status.type);
-  if (status.type === 'died') showMessage(`The ${status.worker} stopped (${status.reason}); restarting it. A turn in progress may be lost.`);
-  else if (status.type === 'restarted') showMessage(`The ${status.worker} was restarted; the conversation goes on.`, 'info');
-  else showMessage(`${status.error.message}. Reload the page.`);
+/** A worker died, was restarted, or could not be (the recognizer's notices): the user sees it. */
+function showWorkerNotice(n: Notice): void {
+  const event = { 'worker-died': 'died', 'worker-restarted': 'restarted', 'worker-failed': 'failed' }[n.code ?? ''];
+  if (event) handle.workerEvents.push(event);
+  showMessage(n.code === 'worker-failed' ? `${n.text}. Reload the page.` : n.text, n.kind);
 }
 
-function renderFrame(f: FrameResult): void {
-  drawBox(f.observation.box, f.observation.width, f.observation.height);
-  if (!f.face) { $('face-now').textContent = 'No face in view'; return; }
+function renderFrame(f: FrameEmotion): void {
+  drawBox(f.box, f.width, f.height);
+  if (!f.face || !f.probabilities) { $('face-now').textContent = 'No face in view'; return; }
   handle.faces++;
-  bars($('face-now'), f.face);
+  bars($('face-now'), f.probabilities);
 }
 
 function drawBox(box: { x: number; y: number; width: number; height: number } | null, width: number, height: number): void {
@@ -130,15 +121,17 @@ function takeTypedText(): string | undefined {
   return typed;
 }
 
-/** A session reading `media` (or typed turns only), wired to the page. */
-async function openSession(media: MediaStream | undefined, stt?: SpeechToText): Promise<LiveSession> {
-  const s = await LiveSession.start({
-    recognizer: recognizer!, tracker: tracker!, stream: media, stt, forceCaptureFallback: forceCaptureFallback,
-    speaker: () => ($('speaker') as HTMLInputElement).value.trim() || DEFAULT_SPEAKER, takeTypedText,
-  });
+const speakerName = (): string => ($('speaker') as HTMLInputElement).value.trim() || DEFAULT_SPEAKER;
+
+/** A live session over `media`, wired to the page. */
+async function openSession(media: MediaStream, stt: SpeechToText): Promise<EmoLensSession> {
+  const s = await recognizer!.startSession(media, { stt, speaker: speakerName, capture: forceCaptureFallback ? 'video-element' : 'webcodecs' });
   s.on('frame', renderFrame);
   s.on('turn', showTurn);
-  s.on('notice', (n) => { showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text); });
+  s.on('notice', (n) => {
+    if (n.code?.startsWith('worker-')) return; // shown once, from the recognizer's own notices
+    showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text);
+  });
   // Every camera and microphone track ended (unplugged, permission revoked): back to typed turns, Start again.
   s.on('end', () => { if (s === session) void liveEnded(); });
   return s;
@@ -182,9 +175,8 @@ async function analyzeFile(file: File): Promise<void> {
   input.disabled = true; progress.hidden = false; progress.value = 0;
   handle.file = { state: 'running' };
   try {
-    const speaker = ($('speaker') as HTMLInputElement).value.trim() || DEFAULT_SPEAKER;
-    const result = await analyzeMediaFile(file, {
-      recognizer: recognizer!, tracker, speaker, onTurn: showTurn,
+    const result = await recognizer!.analyzeFile(file, {
+      speaker: speakerName(), onTurn: showTurn,
       onProgress: (fraction, stage) => { progress.value = fraction; $('file-status').textContent = stage; },
     });
     const summary = `${file.name}: ${result.turns.length} turns in ${result.durationS.toFixed(1)} s; faces in ${result.framesWithFace}/${result.framesAnalysed} frames${result.hasAudio ? '' : '; no soundtrack'}`;
@@ -235,7 +227,6 @@ async function start(): Promise<void> {
   }
   const video = $('video') as HTMLVideoElement;
   video.srcObject = stream; await video.play().catch(() => {});
-  await session?.dispose(); // the typed-only session: its pending turns finish first
   try {
     session = await openSession(stream, speechToText());
   } catch (error) {
@@ -243,7 +234,6 @@ async function start(): Promise<void> {
     stream.getTracks().forEach((t) => t.stop());
     video.srcObject = null;
     showMessage(`Could not start the analysis: ${(error as Error).message}`);
-    session = await openSession(undefined);
     ($('start') as HTMLButtonElement).disabled = false;
     return;
   }
@@ -264,35 +254,36 @@ async function stop(): Promise<void> {
   // Tracks first: the camera light and the browser's recording indicator go off at once.
   stream?.getTracks().forEach((t) => t.stop());
   const ending = session;
-  if (!handle.running || !ending?.running) return;
+  if (!handle.running || !ending) return;
   // At once, before the session's track watch can mistake the stopped tracks for unplugged devices.
-  const disposed = ending.dispose();
-  await backToTyped(disposed);
+  await backToTyped(ending.stop());
 }
 
 /** The live session ended by itself (no track left): the page goes back to typed turns. */
 async function liveEnded(): Promise<void> {
-  const ending = session;
   stream?.getTracks().forEach((t) => t.stop());
-  await backToTyped(ending?.dispose() ?? Promise.resolve());
+  await backToTyped(session?.stop() ?? Promise.resolve());
 }
 
-/** Back to typed turns; the ending session analyses a turn still being spoken, then releases its adapter. */
-async function backToTyped(disposed: Promise<void>): Promise<void> {
+/** Back to typed turns; the ending session analyses a turn still being spoken first. */
+async function backToTyped(stopped: Promise<void>): Promise<void> {
+  session = undefined;
   handle.running = false;
   $('live-indicator').hidden = true;
   $('fps').textContent = '—';
   ($('stop') as HTMLButtonElement).disabled = true;
-  session = await openSession(undefined);
-  await disposed.catch((error: unknown) => console.error(error));
+  await stopped.catch((error: unknown) => console.error(error));
   ($('start') as HTMLButtonElement).disabled = false;
 }
 
-/** The adapter the picker names; Web Speech only where the browser has it (it sends audio to the vendor's service). */
+/**
+ * Transcripts of voice turns: what is typed in the box while speaking, else the adapter the picker names (Web Speech
+ * only where the browser has it: it sends audio to the vendor's service).
+ */
 function speechToText(): SpeechToText {
-  if (($('stt') as HTMLSelectElement).value !== 'web-speech') return new TypedTextOnly();
-  if (!WebSpeechToText.isSupported()) { showMessage('This browser has no Web Speech API: type the transcript instead.', 'info'); return new TypedTextOnly(); }
-  return new WebSpeechToText({ onError: (e) => showMessage(`Speech-to-text: ${e.message}`, e.recoverable ? 'info' : 'error') });
+  if (($('stt') as HTMLSelectElement).value !== 'web-speech') return new TypedFirst(takeTypedText);
+  if (!WebSpeechToText.isSupported()) { showMessage('This browser has no Web Speech API: type the transcript instead.', 'info'); return new TypedFirst(takeTypedText); }
+  return new TypedFirst(takeTypedText, new WebSpeechToText({ onError: (e) => showMessage(`Speech-to-text: ${e.message}`, e.recoverable ? 'info' : 'error') }));
 }
 
 $('start').addEventListener('click', () => { void start(); });
@@ -302,7 +293,10 @@ $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }
   // The text is taken now: a second turn typed before this one is analysed must not change it.
-  try { session?.addTypedTurn(takeTypedText()); } catch (error) { showMessage(`This turn was not added: ${(error as Error).message}`); }
+  const text = takeTypedText()!;
+  const refused = (error: unknown): void => showMessage(`This turn was not added: ${(error as Error).message}`);
+  if (session) { try { session.addTypedTurn(text); } catch (error) { refused(error); } return; }
+  recognizer?.analyzeText(text, { speaker: speakerName() }).then(showTurn, refused);
 });
 window.addEventListener('pagehide', () => { void stop(); });
 void init();
