@@ -51,6 +51,14 @@ function folderUrl(url: string, base: string): string {
   return path.endsWith('/') ? path : `${path}/`;
 }
 
+/** What the models need to load, the part of the configuration that crosses to the inference Worker (no callbacks). */
+export type EngineConfig = Pick<EmoLensConfig, 'modelsBaseUrl' | 'vendorBaseUrl' | 'backend' | 'textModel'>;
+
+export function engineConfig(config: Readonly<EmoLensConfig>): EngineConfig {
+  const { modelsBaseUrl, vendorBaseUrl, backend, textModel } = config;
+  return backend === undefined ? { modelsBaseUrl, vendorBaseUrl, textModel } : { modelsBaseUrl, vendorBaseUrl, backend, textModel };
+}
+
 /** `base` with `options` applied on top, checked. Unknown keys are refused (a misspelt option would be ignored). */
 export function mergeConfig(base: Readonly<EmoLensConfig>, options: EmoLensOptions = {}, pageUrl = globalThis.location?.href ?? 'http://localhost/'): EmoLensConfig {
   const known = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'backend', 'onProgress']);

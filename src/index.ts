@@ -5,7 +5,7 @@
  *   startSession(stream)                       → per-frame and per-turn results from a camera/microphone stream.
  * Results are expression estimates, not claims about what someone feels.
  */
-import { DEFAULT_CONFIG, mergeConfig, type EmoLensConfig, type EmoLensOptions } from './config.ts';
+import { DEFAULT_CONFIG, engineConfig, mergeConfig, type EmoLensConfig, type EmoLensOptions } from './config.ts';
 import { LABELS, type Label } from './labels.ts';
 import type { Modality } from './labels.ts';
 import type { BackendChoice } from './runtime/backend-names.ts';
@@ -87,7 +87,7 @@ export type RecognizerEngine = TurnEngine & {
 /** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
 async function localEngine(config: EmoLensConfig): Promise<RecognizerEngine> {
   const [{ Recognizer }, tf] = await Promise.all([import('./recognizer.ts'), import('@tensorflow/tfjs')]);
-  const r = await Recognizer.create({ modelsBaseUrl: config.modelsBaseUrl, vendorBaseUrl: config.vendorBaseUrl, backend: config.backend, textModel: config.textModel, onProgress: config.onProgress });
+  const r = await Recognizer.create({ ...engineConfig(config), onProgress: config.onProgress });
   return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
 }
 
@@ -140,7 +140,7 @@ export class EmoLensRecognizer {
   static async create(options: EmoLensOptions = {}): Promise<EmoLensRecognizer> {
     const config = mergeConfig(DEFAULT_CONFIG, options);
     const engine = config.worker
-      ? await RemoteRecognizer.create({ modelsBaseUrl: config.modelsBaseUrl, vendorBaseUrl: config.vendorBaseUrl, backend: config.backend, textModel: config.textModel }, config.onProgress)
+      ? await RemoteRecognizer.create(engineConfig(config), config.onProgress)
       : await localEngine(config);
     return new EmoLensRecognizer(config, engine);
   }

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 // Registers tfjs' WebGPU backend, the first one chooseBackend tries.
 import '@tensorflow/tfjs-backend-webgpu';
 import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
-import { chooseBackend, type BackendChoice, type BackendName } from './runtime/backend.ts';
+import { readBundle } from './runtime/bundles.ts';
+import { chooseBackend, type BackendChoice } from './runtime/backend.ts';
 import { configureTransformers, ORT_WASM_FILE } from './text/env.ts';
 import { TextEmotionEncoder } from './text/encoder.ts';
 import { type PastTurn } from './text/tokenizer.ts';
@@ -23,20 +24,14 @@ import { checkAudio, checkText } from './validate.ts';
 import { explainWasmBlocked } from './runtime/csp.ts';
 import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from './session/results.ts';
 import { meanFace } from './session/turn.ts';
+import { DEFAULT_CONFIG, engineConfig, type EngineConfig } from './config.ts';
 
-export interface RecognizerOptions {
-  /** URL folder holding manifest.json and the model folders. Default `/models/`. */
-  modelsBaseUrl: string;
-  /** URL folder of the WASM runtimes the app serves itself (tfjs-wasm/, ort/). Default `/vendor/`. */
-  vendorBaseUrl: string;
-  /** Force a tfjs backend; default: WebGPU → WebGL → WASM → CPU. */
-  backend?: BackendName;
-  /** Text encoder: a folder under modelsBaseUrl or a Transformers.js model id. Default `text-encoder`. */
-  textModel: string;
-  onProgress?: ProgressCallback;
-}
+/** The library's configuration as far as the models go (EmoLensConfig documents each option), and progress. */
+export type RecognizerOptions = EngineConfig & { onProgress?: ProgressCallback };
 
-export const DEFAULT_RECOGNIZER_OPTIONS: RecognizerOptions = { modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder' };
+const MODALITY_NAMES = ['text', 'audio', 'face'] as const;
+
+export const DEFAULT_RECOGNIZER_OPTIONS: RecognizerOptions = engineConfig(DEFAULT_CONFIG);
 
 export type { ModalityEmbedding, TurnEngine };
 
@@ -69,12 +64,18 @@ export class Recognizer implements TurnEngine {
       localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch,
       wasmBinary: await vendor.fetchVerified(`ort/${ORT_WASM_FILE}`),
     });
+    const bundle = await readBundle(loader, o.textModel, { fusion: true });
     const [text, audio, face, fusion] = await Promise.all([
-      TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler('text-head') }),
-      AudioEncoder.load(loader.layersModelHandler('audio-encoder')),
-      FaceEncoder.load(loader.layersModelHandler('face-encoder')),
-      loadFusionParams(loader.layersModelHandler('fusion')),
+      TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler(bundle.head) }),
+      AudioEncoder.load(loader.layersModelHandler(bundle.audio)),
+      FaceEncoder.load(loader.layersModelHandler(bundle.face)),
+      loadFusionParams(loader.layersModelHandler(bundle.fusion!)),
     ]).catch((error: unknown) => { throw loader.explain(error); });
+    // The fusion reads what these encoders give: a mismatch is a wrong bundle, said now rather than as NaN later.
+    const given = [text.embeddingSize, audio.dim, face.embeddingSize];
+    fusion.config.inputDims.forEach((want, m) => {
+      if (given[m] !== want) throw new Error(`The fusion reads ${want}-d ${MODALITY_NAMES[m]} embeddings, but the ${MODALITY_NAMES[m]} model of this bundle gives ${given[m]}-d (check bundles.json)`);
+    });
     const recognizer = new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
     await recognizer.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });

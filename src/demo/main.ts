@@ -60,7 +60,7 @@ async function init(): Promise<void> {
   const files = new Map<string, { loaded: number; total: number }>();
   try {
     const backend = requestedBackend && isBackendName(requestedBackend) ? requestedBackend : undefined;
-    recognizer = await createRecognizer({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', backend, onProgress: (e) => {
+    recognizer = await createRecognizer({ backend, onProgress: (e) => {
       if (document.body.dataset.ready === 'true') return; // a restarted worker reloading: no progress bar again
       if (e.file) files.set(e.file, { loaded: e.loaded, total: e.total });
       const loaded = [...files.values()].reduce((n, f) => n + f.loaded, 0), total = [...files.values()].reduce((n, f) => n + f.total, 0);

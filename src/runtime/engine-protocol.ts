@@ -3,20 +3,16 @@
  * graph + Transformers.js text encoder); the page calls these through worker-rpc.ts, so model work never runs on
  * the main thread. Download progress comes back as the client's events.
  */
-import type { BackendChoice, BackendName } from './backend-names.ts';
+import type { BackendChoice } from './backend-names.ts';
+import type { EngineConfig } from '../config.ts';
 import type { ModalityEmbedding } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
 import type { TurnEmbeddings, TurnInputs, TurnResult } from '../session/results.ts';
 import type { TurnFeatures } from '../fusion/batch.ts';
 import type { ConversationState } from '../session/conversation-state.ts';
 
-/** Recognizer options that can cross a postMessage (no callbacks; URLs already absolute). */
-export interface EngineCreateOptions {
-  modelsBaseUrl: string;
-  vendorBaseUrl: string;
-  backend?: BackendName;
-  textModel: string;
-}
+/** What `create` loads: the library's EngineConfig (no callbacks; URLs already resolved). */
+export type EngineCreateOptions = EngineConfig;
 
 /** The methods the worker answers, with their arguments and results. */
 export interface EngineMethods {

@@ -60,11 +60,19 @@ export class TextEmotionEncoder {
     // Cast: pipeline()'s overloads are too deep for the type checker with a non-literal options object.
     const extractor = (await (pipeline as (task: string, model: string, o: unknown) => Promise<unknown>)('feature-extraction', model, pipeOptions)) as FeatureExtractionPipeline;
     const head = options.head === undefined ? undefined : await tf.loadLayersModel(options.head);
-    const config = (extractor.model as unknown as { config?: { emolens_input_form?: string } }).config;
+    const config = (extractor.model as unknown as { config?: { emolens_input_form?: string; hidden_size?: number } }).config;
+    const headInput = head ? (head.inputs[0].shape as number[])[1] : undefined;
+    if (head && config?.hidden_size && headInput !== config.hidden_size) {
+      head.dispose(); await extractor.dispose();
+      throw new Error(`TextEmotionEncoder: the head reads ${headInput}-d pooled features, encoder "${model}" gives ${config.hidden_size}-d: fit a head on this encoder`);
+    }
     const form = config?.emolens_input_form ?? 'turn-with-context';
     if (form !== 'turn' && form !== 'turn-with-context') throw new Error(`TextEmotionEncoder: "${model}" asks for an unknown input form "${form}"`);
     return new TextEmotionEncoder(extractor, head, model, options.batchSize ?? 32, form);
   }
+
+  /** Size of the head's embedding (what the fusion reads); 0 without a head. */
+  get embeddingSize(): number { return (this.head?.outputs[0].shape[1] as number | undefined) ?? 0; }
 
   /** This encoder's input for one turn (`past`: earlier turns of the conversation, oldest first). */
   formatTurn(speaker: string | undefined, text: string, past: readonly PastTurn[] = []): string {

@@ -97,3 +97,18 @@ test('Node loads the shipped models through the same checks: a corrupt weight fi
   writeFileSync(join(damaged, 'audio-encoder/weights.bin'), weights);
   await assert.rejects(loadAudioEncoder(damaged), (e: unknown) => e instanceof AssetError && /Model file "audio-encoder\/weights.bin" is corrupt/.test(e.message));
 });
+
+test('model bundles: each text encoder names its head and fusion, and a wrong pairing fails at load, by name', async () => {
+  const { modelsLoader } = await import('../../tools/node/models.ts');
+  const { readBundle } = await import('../../src/runtime/bundles.ts');
+  const { TextEmotionEncoder } = await import('../../src/text/encoder.ts');
+  const { configureTransformers } = await import('../../src/text/env.ts');
+  const loader = modelsLoader('public/models');
+  assert.deepEqual(await readBundle(loader, 'text-encoder', { fusion: true }), { text: 'text-encoder', head: 'text-head', fusion: 'fusion', audio: 'audio-encoder', face: 'face-encoder' });
+  assert.equal((await readBundle(loader, 'text-encoder-compact', { fusion: false })).head, 'text-head-compact');
+  await assert.rejects(readBundle(loader, 'text-encoder-compact', { fusion: true }), /no fusion in this build was trained on its embeddings/);
+  await assert.rejects(readBundle(loader, 'Xenova/all-MiniLM-L6-v2', { fusion: false }), /"Xenova\/all-MiniLM-L6-v2" is not in bundles.json \(known: text-encoder, text-encoder-compact\)/);
+  // The compact encoder's head on the shipped encoder: refused when it loads, not as NaN in a turn.
+  configureTransformers({ localModelPath: 'public/models/' });
+  await assert.rejects(TextEmotionEncoder.load({ model: 'text-encoder', head: loader.layersModelHandler('text-head-compact') }), /the head reads \d+-d pooled features, encoder "text-encoder" gives 512-d/);
+});

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AssetLoader } from '../../src/runtime/assets.ts';
+import { readBundle } from '../../src/runtime/bundles.ts';
 import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { AudioEncoder } from '../../src/audio/encoder.ts';
 import { extractAudioFeatures } from '../../src/audio/features.ts';
@@ -56,7 +57,8 @@ export async function loadTextEncoder(modelsDir = MODELS_DIR, model = 'text-enco
   const loader = modelsLoader(modelsDir);
   const files = Object.keys((await loader.loadManifest()).files).filter((f) => f.startsWith(`${model}/`));
   for (const file of files) await loader.fetchVerified(file);
-  return TextEmotionEncoder.load({ model, localModelPath: `${modelsDir}/`, head: loader.layersModelHandler('text-head') });
+  const { head } = await readBundle(loader, model, { fusion: false });
+  return TextEmotionEncoder.load({ model, localModelPath: `${modelsDir}/`, head: loader.layersModelHandler(head) });
 }
 
 /**
