@@ -15,7 +15,7 @@ export interface EmoLensConfig {
   vendorBaseUrl: string;
   /** Force a tfjs backend. Default: none, i.e. WebGPU → WebGL → WASM → CPU, the first that works. */
   backend?: BackendName;
-  /** Text encoder: a folder under modelsBaseUrl, or a Transformers.js model id. Default `text-encoder`. */
+  /** Text encoder: one listed in models/bundles.json (a folder under modelsBaseUrl or a Transformers.js model id), which names its head and fusion. Default `text-encoder`. */
   textModel: string;
   /** Which modalities are read. A disabled one is never captured nor fed to the fusion. Default: all three. */
   modalities: Record<Modality, boolean>;
