@@ -21,7 +21,7 @@ import { ProbabilitySmoother, argmax } from './session/smoothing.ts';
 import { toProbabilities, type FaceWindow } from './session/turn.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
-import { analyzeMediaFile, type FileAnalysis } from './session/file-analysis.ts';
+import { analyzeMediaFile, type FileAnalysis, type FileAnalysisOptions } from './session/file-analysis.ts';
 
 export { DEFAULT_CONFIG, mergeConfig, LABELS };
 export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SessionEnd, SpeechToText, FaceBox };
@@ -382,16 +382,8 @@ export interface SessionOptions {
   capture?: 'webcodecs' | 'video-element';
 }
 
-/** File mode's options: who speaks, how often a video is sampled, progress and each turn as it is fused. */
-export interface FileOptions {
-  speaker?: string;
-  /** Video frames analysed per second of the file. Default 2. */
-  framesPerSecond?: number;
-  faceWindow?: FaceWindow;
-  onProgress?: (fraction: number, stage: string) => void;
-  onTurn?: (turn: EmotionResult) => void;
-  signal?: AbortSignal;
-}
+/** File mode's options (see FileAnalysisOptions): who speaks, how often a video is sampled, the face window, progress, and each turn as it is fused. */
+export type FileOptions = Pick<FileAnalysisOptions, 'speaker' | 'framesPerSecond' | 'faceWindow' | 'onProgress' | 'signal'> & { onTurn?: (turn: EmotionResult) => void };
 
 type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
 
