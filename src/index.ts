@@ -10,7 +10,7 @@ import { LABELS, type Label } from './labels.ts';
 import type { Modality } from './labels.ts';
 import type { BackendChoice } from './runtime/backend-names.ts';
 import type { TurnEngine } from './session/results.ts';
-import { RemoteRecognizer } from './runtime/remote-recognizer.ts';
+import { RemoteEngine } from './runtime/remote-engine.ts';
 import { downmix, resampleTo16k } from './audio/features.ts';
 import { InputError, LIMITS, checkAudio, checkFrame, checkFrames, checkOptions, checkSpeaker, checkText } from './validate.ts';
 import { WorkerError, type WorkerStatus } from './runtime/worker-rpc.ts';
@@ -84,10 +84,10 @@ export type RecognizerEngine = TurnEngine & {
   onStatus?(listener: (status: WorkerStatus) => void): () => void;
 };
 
-/** Local engine (worker: false): the Recognizer in this thread, loaded on demand so worker users never download tfjs here. */
+/** Local engine (worker: false): the Engine in this thread, loaded on demand so worker users never download tfjs here. */
 async function localEngine(config: EmoLensConfig): Promise<RecognizerEngine> {
-  const [{ Recognizer }, tf] = await Promise.all([import('./recognizer.ts'), import('@tensorflow/tfjs')]);
-  const r = await Recognizer.create({ ...engineConfig(config), onProgress: config.onProgress });
+  const [{ Engine }, tf] = await Promise.all([import('./runtime/engine.ts'), import('@tensorflow/tfjs')]);
+  const r = await Engine.create({ ...engineConfig(config), onProgress: config.onProgress });
   return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
 }
 
@@ -140,7 +140,7 @@ export class EmoLensRecognizer {
   static async create(options: EmoLensOptions = {}): Promise<EmoLensRecognizer> {
     const config = mergeConfig(DEFAULT_CONFIG, options);
     const engine = config.worker
-      ? await RemoteRecognizer.create(engineConfig(config), config.onProgress)
+      ? await RemoteEngine.create(engineConfig(config), config.onProgress)
       : await localEngine(config);
     return new EmoLensRecognizer(config, engine);
   }

@@ -3,7 +3,7 @@
  * and publishes the numbers on `window.emolensBench` for tools/bench/run.ts. Synthetic inputs keep runs comparable.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Recognizer } from '../recognizer.ts';
+import { Engine } from '../runtime/engine.ts';
 import { isBackendName } from '../runtime/backend.ts';
 import { extractAudioFeatures } from '../audio/features.ts';
 import { FaceTracker } from '../video/face-tracker.ts';
@@ -42,7 +42,7 @@ async function run(): Promise<BenchResult> {
   // The fusion's latency is reported as a median over 200 runs; it is cheap enough to always take that many.
   const fusionRuns = Number(params.get('fusionRuns') ?? 200);
   const t0 = performance.now();
-  const recognizer = await Recognizer.create({ backend: isBackendName(backend) ? backend : undefined });
+  const recognizer = await Engine.create({ backend: isBackendName(backend) ? backend : undefined });
   const coldStartMs = performance.now() - t0;
   const pcm = syntheticSpeech();
   const features = extractAudioFeatures(pcm);

@@ -2,7 +2,7 @@
  * Picks the tfjs backend for EmoLens' models: WebGPU → WebGL → WASM → CPU, or exactly the one asked for.
  * `tf.setBackend` returns false (and tfjs silently stays elsewhere) when a backend cannot start, so every
  * attempt is checked and the reason for each skipped backend is reported. The WebGPU backend is registered by
- * whoever may use it (src/recognizer.ts), so the face worker, which never does, does not carry it.
+ * whoever may use it (src/runtime/engine.ts), so the face worker, which never does, does not carry it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { prepareWasmBackend } from './tfjs-wasm.ts';

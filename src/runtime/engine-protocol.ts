@@ -1,5 +1,5 @@
 /**
- * The calls the inference Worker (src/runtime/engine-worker.ts) answers. The worker holds one Recognizer (tfjs
+ * The calls the inference Worker (src/runtime/engine-worker.ts) answers. The worker holds one Engine (tfjs
  * graph + Transformers.js text encoder); the page calls these through worker-rpc.ts, so model work never runs on
  * the main thread. Download progress comes back as the client's events.
  */

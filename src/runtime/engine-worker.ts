@@ -1,26 +1,26 @@
 /**
- * The inference Worker: one Recognizer (backend choice, checked model files, text/audio/face encoders, fusion and
+ * The inference Worker: one Engine (backend choice, checked model files, text/audio/face encoders, fusion and
  * the conversation state) answering the page's calls (methods in engine-protocol.ts, transport and supervision in
  * worker-rpc.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Recognizer } from '../recognizer.ts';
+import { Engine } from './engine.ts';
 import type { EngineMethods } from './engine-protocol.ts';
 import { notifyPage, serveRpc } from './worker-rpc-host.ts';
 
-let recognizer: Recognizer | undefined;
+let engine: Engine | undefined;
 
-function ready(): Recognizer {
-  if (!recognizer) throw new Error('The recognizer is not loaded (create() has not finished, or dispose() was called)');
-  return recognizer;
+function ready(): Engine {
+  if (!engine) throw new Error('The models are not loaded (create() has not finished, or dispose() was called)');
+  return engine;
 }
 
 const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[M]>) => ReturnType<EngineMethods[M]> | Promise<ReturnType<EngineMethods[M]>> } = {
   async create(options) {
-    await recognizer?.dispose();
-    recognizer = await Recognizer.create({ ...options, onProgress: (event) => notifyPage(event) });
-    const { maxTurns, maxSpeakers, inputDims } = recognizer.fusionConfig;
-    return { backend: recognizer.backend, maxTurns, maxSpeakers, inputDims };
+    await engine?.dispose();
+    engine = await Engine.create({ ...options, onProgress: (event) => notifyPage(event) });
+    const { maxTurns, maxSpeakers, inputDims } = engine.fusionConfig;
+    return { backend: engine.backend, maxTurns, maxSpeakers, inputDims };
   },
   embedText: (text, options) => ready().embedText(text, options),
   embedAudio: (pcm16k) => ready().embedAudio(pcm16k),
@@ -31,7 +31,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
   fuseDialogue: (turns) => ready().fuseDialogue(turns),
   reset: () => ready().conversation.clear(),
   tensors: () => tf.memory().numTensors,
-  async dispose() { const r = recognizer; recognizer = undefined; await r?.dispose(); },
+  async dispose() { const r = engine; engine = undefined; await r?.dispose(); },
 };
 
 serveRpc(methods);

@@ -34,7 +34,7 @@ export interface FrameResult {
 export interface Notice { kind: 'info' | 'error'; text: string; code?: string }
 
 export interface LiveSessionOptions {
-  /** The models: a Recognizer in this thread or a RemoteRecognizer in a Worker. */
+  /** The models: an Engine in this thread or a RemoteEngine in a Worker. */
   recognizer: TurnEngine;
   tracker: FaceTracker;
   /** The camera/microphone stream; none = typed turns only (e.g. before the user presses Start). */

@@ -65,7 +65,7 @@ export interface TurnInputs {
   faceMs?: number;
 }
 
-/** What a live session needs from a recognizer: Recognizer in this thread, or RemoteRecognizer in a Worker. */
+/** What a live session needs from the models: an Engine in this thread, or a RemoteEngine in a Worker. */
 export interface TurnEngine {
   embedText(text: string, options?: { speaker?: string; context?: readonly PastTurn[] }): Promise<ModalityEmbedding>;
   embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding>;

@@ -1,41 +1,41 @@
 /**
- * The recognizer: picks the tfjs backend, loads the three encoders and the fusion (every file checked against the
+ * The engine: picks the tfjs backend, loads the three encoders and the fusion (every file checked against the
  * manifest, with progress), and turns raw inputs (text, 16 kHz PCM, 48×48 face crops) into embeddings and fused
  * turn results over a causal conversation.
  */
 import * as tf from '@tensorflow/tfjs';
 // Registers tfjs' WebGPU backend, the first one chooseBackend tries.
 import '@tensorflow/tfjs-backend-webgpu';
-import { AssetLoader, type ProgressCallback } from './runtime/assets.ts';
-import { readBundle } from './runtime/bundles.ts';
-import { chooseBackend, type BackendChoice } from './runtime/backend.ts';
-import { configureTransformers, ORT_WASM_FILE } from './text/env.ts';
-import { TextEmotionEncoder } from './text/encoder.ts';
-import { type PastTurn } from './text/tokenizer.ts';
-import { AudioEncoder } from './audio/encoder.ts';
-import { extractAudioFeatures } from './audio/features.ts';
-import { FaceEncoder } from './video/face-encoder.ts';
-import { loadFusionParams, disposeParams } from './fusion/weights.ts';
-import { fusionForward, type FusionConfig, type FusionParams } from './fusion/model.ts';
-import { makeFusionInput, disposeFusionInput, type TurnFeatures } from './fusion/batch.ts';
-import { Conversation } from './session/conversation.ts';
-import type { ConversationState } from './session/conversation-state.ts';
-import { checkAudio, checkText } from './validate.ts';
-import { explainWasmBlocked } from './runtime/csp.ts';
-import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from './session/results.ts';
-import { meanFace } from './session/turn.ts';
-import { DEFAULT_CONFIG, engineConfig, type EngineConfig } from './config.ts';
+import { AssetLoader, type ProgressCallback } from './assets.ts';
+import { readBundle } from './bundles.ts';
+import { chooseBackend, type BackendChoice } from './backend.ts';
+import { configureTransformers, ORT_WASM_FILE } from '../text/env.ts';
+import { TextEmotionEncoder } from '../text/encoder.ts';
+import { type PastTurn } from '../text/tokenizer.ts';
+import { AudioEncoder } from '../audio/encoder.ts';
+import { extractAudioFeatures } from '../audio/features.ts';
+import { FaceEncoder } from '../video/face-encoder.ts';
+import { loadFusionParams, disposeParams } from '../fusion/weights.ts';
+import { fusionForward, type FusionConfig, type FusionParams } from '../fusion/model.ts';
+import { makeFusionInput, disposeFusionInput, type TurnFeatures } from '../fusion/batch.ts';
+import { Conversation } from '../session/conversation.ts';
+import type { ConversationState } from '../session/conversation-state.ts';
+import { checkAudio, checkText } from '../validate.ts';
+import { explainWasmBlocked } from './csp.ts';
+import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from '../session/results.ts';
+import { meanFace } from '../session/turn.ts';
+import { DEFAULT_CONFIG, engineConfig, type EngineConfig } from '../config.ts';
 
 /** The library's configuration as far as the models go (EmoLensConfig documents each option), and progress. */
-export type RecognizerOptions = EngineConfig & { onProgress?: ProgressCallback };
+export type EngineOptions = EngineConfig & { onProgress?: ProgressCallback };
 
 const MODALITY_NAMES = ['text', 'audio', 'face'] as const;
 
-export const DEFAULT_RECOGNIZER_OPTIONS: RecognizerOptions = engineConfig(DEFAULT_CONFIG);
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = engineConfig(DEFAULT_CONFIG);
 
 export type { ModalityEmbedding, TurnEngine };
 
-export class Recognizer implements TurnEngine {
+export class Engine implements TurnEngine {
   readonly conversation: Conversation;
 
   private constructor(
@@ -50,11 +50,11 @@ export class Recognizer implements TurnEngine {
     this.conversation = new Conversation(fusionParams, fusionConfig);
   }
 
-  static async create(options: Partial<RecognizerOptions> = {}): Promise<Recognizer> {
-    try { return await Recognizer.load({ ...DEFAULT_RECOGNIZER_OPTIONS, ...options }); } catch (error) { throw explainWasmBlocked(error); }
+  static async create(options: Partial<EngineOptions> = {}): Promise<Engine> {
+    try { return await Engine.load({ ...DEFAULT_ENGINE_OPTIONS, ...options }); } catch (error) { throw explainWasmBlocked(error); }
   }
 
-  private static async load(o: RecognizerOptions): Promise<Recognizer> {
+  private static async load(o: EngineOptions): Promise<Engine> {
     // Models and the runtimes' WASM binaries are checked against their folders' manifests (sizes, SHA-256).
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
     const vendor = new AssetLoader(o.vendorBaseUrl, o.onProgress, undefined, 'Runtime file');
@@ -76,7 +76,7 @@ export class Recognizer implements TurnEngine {
     fusion.config.inputDims.forEach((want, m) => {
       if (given[m] !== want) throw new Error(`The fusion reads ${want}-d ${MODALITY_NAMES[m]} embeddings, but the ${MODALITY_NAMES[m]} model of this bundle gives ${given[m]}-d (check bundles.json)`);
     });
-    const recognizer = new Recognizer(backend, loader, text, audio, face, fusion.params, fusion.config);
+    const recognizer = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config);
     await recognizer.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
     return recognizer;

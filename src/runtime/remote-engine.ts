@@ -1,5 +1,5 @@
 /**
- * The page's side of the inference Worker: the same calls as Recognizer (embed text/audio/faces, add a turn), each
+ * The page's side of the inference Worker: the same calls as Engine (embed text/audio/faces, add a turn), each
  * a supervised call (worker-rpc.ts) to src/runtime/engine-worker.ts. Errors come back with their name and message
  * (an AssetError stays an AssetError, naming its file). The page keeps its own copy of the conversation, built by
  * the same rules as the Worker's, so that when the Worker dies and is restarted (models reloaded from the browser's
@@ -15,7 +15,7 @@ import { emptyConversation, recordTurn, type ConversationLimits, type Conversati
 
 export type { WorkerStatus };
 
-export class RemoteRecognizer implements TurnEngine {
+export class RemoteEngine implements TurnEngine {
   private client!: WorkerClient<EngineMethods>;
   private disposed = false;
   private conversation: ConversationState = emptyConversation();
@@ -28,8 +28,8 @@ export class RemoteRecognizer implements TurnEngine {
   private constructor(private readonly options: EngineCreateOptions) {}
 
   /** Starts the worker and loads every model in it. `onStatus` hears when the worker dies and is restarted. */
-  static async create(options: EngineCreateOptions, onProgress?: ProgressCallback, onStatus?: (status: WorkerStatus) => void): Promise<RemoteRecognizer> {
-    const remote = new RemoteRecognizer(options);
+  static async create(options: EngineCreateOptions, onProgress?: ProgressCallback, onStatus?: (status: WorkerStatus) => void): Promise<RemoteEngine> {
+    const remote = new RemoteEngine(options);
     if (onStatus) remote.statusListeners.add(onStatus);
     remote.client = await WorkerClient.start<EngineMethods>({
       name: 'inference worker',
