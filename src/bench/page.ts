@@ -45,7 +45,6 @@ async function run(): Promise<BenchResult> {
   const recognizer = await Engine.create({ backend: isBackendName(backend) ? backend : undefined });
   const coldStartMs = performance.now() - t0;
   const pcm = syntheticSpeech();
-  const features = extractAudioFeatures(pcm);
   const crop = new Float32Array(48 * 48).map((_, i) => 0.5 + 0.4 * Math.sin(i / 37));
   const text = await recognizer.embedText('I can not believe you did that, this is wonderful!');
   const audio = await recognizer.embedAudio(pcm);
