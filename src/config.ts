@@ -2,21 +2,15 @@
  * The library's configuration: every option documented with its default, merged from a Partial (nested
  * `modalities` merged key by key) and checked, so a typo fails at once with a message instead of later.
  */
-import { BACKENDS, isBackendName, type BackendName } from './runtime/backend-names.ts';
+import { BACKENDS, isBackendName } from './runtime/backend-names.ts';
+import { DEFAULT_ENGINE_CONFIG, engineConfig, type EngineConfig } from './runtime/engine-config.ts';
 import type { ProgressCallback } from './runtime/assets.ts';
 import { MODALITIES, type Modality } from './labels.ts';
 import { checkSmoothing } from './session/smoothing.ts';
 import { DEFAULT_SPEAKER } from './session/turn.ts';
 
-export interface EmoLensConfig {
-  /** URL folder holding manifest.json and the model folders (text-encoder/, audio-encoder/, …). Default `/models/`. */
-  modelsBaseUrl: string;
-  /** URL folder of the runtimes the page serves itself: tfjs-wasm/, ort/, face-api/. Default `/vendor/`. */
-  vendorBaseUrl: string;
-  /** Force a tfjs backend. Default: none, i.e. WebGPU → WebGL → WASM → CPU, the first that works. */
-  backend?: BackendName;
-  /** Text encoder: one listed in models/bundles.json (a folder under modelsBaseUrl or a Transformers.js model id), which names its head and fusion. Default `text-encoder`. */
-  textModel: string;
+/** Every option: the models' (EngineConfig: modelsBaseUrl, vendorBaseUrl, backend, textModel) and these. */
+export interface EmoLensConfig extends EngineConfig {
   /** Which modalities are read. A disabled one is never captured nor fed to the fusion. Default: all three. */
   modalities: Record<Modality, boolean>;
   /** Temporal smoothing of the probabilities, in [0, 1): 0 = raw (default), 0.6 = steady. */
@@ -30,9 +24,7 @@ export interface EmoLensConfig {
 }
 
 export const DEFAULT_CONFIG: Readonly<EmoLensConfig> = Object.freeze({
-  modelsBaseUrl: '/models/',
-  vendorBaseUrl: '/vendor/',
-  textModel: 'text-encoder',
+  ...DEFAULT_ENGINE_CONFIG,
   modalities: Object.freeze({ text: true, audio: true, face: true }),
   smoothing: 0,
   worker: true,
@@ -51,13 +43,7 @@ function folderUrl(url: string, base: string): string {
   return path.endsWith('/') ? path : `${path}/`;
 }
 
-/** What the models need to load, the part of the configuration that crosses to the inference Worker (no callbacks). */
-export type EngineConfig = Pick<EmoLensConfig, 'modelsBaseUrl' | 'vendorBaseUrl' | 'backend' | 'textModel'>;
-
-export function engineConfig(config: Readonly<EmoLensConfig>): EngineConfig {
-  const { modelsBaseUrl, vendorBaseUrl, backend, textModel } = config;
-  return backend === undefined ? { modelsBaseUrl, vendorBaseUrl, textModel } : { modelsBaseUrl, vendorBaseUrl, backend, textModel };
-}
+export { engineConfig, type EngineConfig };
 
 /** `base` with `options` applied on top, checked. Unknown keys are refused (a misspelt option would be ignored). */
 export function mergeConfig(base: Readonly<EmoLensConfig>, options: EmoLensOptions = {}, pageUrl = globalThis.location?.href ?? 'http://localhost/'): EmoLensConfig {

@@ -4,7 +4,7 @@
  * the main thread. Download progress comes back as the client's events.
  */
 import type { BackendChoice } from './backend-names.ts';
-import type { EngineConfig } from '../config.ts';
+import type { EngineConfig } from './engine-config.ts';
 import type { ModalityEmbedding } from '../session/results.ts';
 import type { PastTurn } from '../session/results.ts';
 import type { TurnEmbeddings, TurnInputs, TurnResult } from '../session/results.ts';

@@ -24,14 +24,14 @@ import { checkAudio, checkText } from '../validate.ts';
 import { explainWasmBlocked } from './csp.ts';
 import type { ModalityEmbedding, TurnEmbeddings, TurnEngine, TurnInputs, TurnResult } from '../session/results.ts';
 import { meanFace } from '../session/turn.ts';
-import { DEFAULT_CONFIG, engineConfig, type EngineConfig } from '../config.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './engine-config.ts';
 
 /** The library's configuration as far as the models go (EmoLensConfig documents each option), and progress. */
 export type EngineOptions = EngineConfig & { onProgress?: ProgressCallback };
 
 const MODALITY_NAMES = ['text', 'audio', 'face'] as const;
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = engineConfig(DEFAULT_CONFIG);
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { ...DEFAULT_ENGINE_CONFIG };
 
 export type { ModalityEmbedding, TurnEngine };
 
