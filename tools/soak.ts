@@ -14,6 +14,7 @@
  *   npm run soak -- [--minutes 30] [--type-every 20] [--port 4175]
  */
 import { chromium } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import globalSetup from '../e2e/global-setup.ts';
@@ -22,6 +23,8 @@ import { CHROMIUM, servePreview } from './bench/preview.ts';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, 'type-every': { type: 'string', default: '20' }, port: { type: 'string', default: '4175' } } });
 const minutes = Number(args.minutes), typeEveryS = Number(args['type-every']);
+/** The commit whose build is measured (with a mark when the working tree differs from it). */
+const build = (() => { try { return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } })();
 if (!(minutes > 0) || !(typeEveryS > 0)) { console.error('soak: --minutes and --type-every must be positive numbers'); process.exit(2); }
 if (!existsSync('dist/index.html')) { console.error('soak: dist/ is missing; run `npm run build` first.'); process.exit(2); }
 globalSetup();
@@ -127,7 +130,7 @@ await browserServer.close();
 const half = samples.slice(Math.floor(samples.length / 2));
 const first = half[0], end = samples.at(-1)!;
 const summary = {
-  minutes, typeEveryS,
+  minutes, typeEveryS, build,
   rssGrowthMb: end.rssMb - first.rssMb, pageHeapGrowthMb: end.pageHeapMb - first.pageHeapMb, workerHeapGrowthMb: end.workerHeapMb - first.workerHeapMb,
   tensorGrowth: end.tensors - samples[0].tensors, fpsFirst: samples[0].fps, fpsLast: end.fps,
   turns: samples.reduce((n, s) => n + s.turns, 0), errors: samples.reduce((n, s) => n + s.errors, 0), pageErrors, lastErrors: errorTexts,
@@ -138,7 +141,7 @@ writeFileSync(`bench/results/soak-${stamp}.json`, JSON.stringify({ samples, summ
 const rows = samples.map((s) => `| ${s.minute} | ${s.rssMb.toFixed(0)} | ${s.pageHeapMb.toFixed(1)} | ${s.workerHeapMb.toFixed(1)} | ${s.tensors} | ${s.fps.toFixed(2)} | ${s.turns} | ${s.errors} | ${s.dom} |`);
 writeFileSync('bench/results/soak-latest.md', [
   `# Soak: the live demo for ${minutes} minutes (${stamp})`, '',
-  `Fake camera (one face) and microphone (two sentences, looped), WASM backend, a typed turn every ${typeEveryS} s. Command: \`npm run soak -- --minutes ${minutes}\`.`, '',
+  `Build: ${build}. Fake camera (one face) and microphone (two sentences, looped), WASM backend, a typed turn every ${typeEveryS} s. Command: \`npm run soak -- --minutes ${minutes}\`.`, '',
   '| minute | RSS MB (Chromium tree) | page heap MB | worker heap MB | tensors | faces/s | turns | errors | DOM elements |', '|---|---|---|---|---|---|---|---|---|', ...rows, '',
   `Second half: RSS ${summary.rssGrowthMb >= 0 ? '+' : ''}${summary.rssGrowthMb.toFixed(0)} MB, page heap ${summary.pageHeapGrowthMb >= 0 ? '+' : ''}${summary.pageHeapGrowthMb.toFixed(1)} MB, worker heap ${summary.workerHeapGrowthMb >= 0 ? '+' : ''}${summary.workerHeapGrowthMb.toFixed(1)} MB; tensors ${summary.tensorGrowth >= 0 ? '+' : ''}${summary.tensorGrowth} over the run; faces/s ${summary.fpsFirst.toFixed(2)} → ${summary.fpsLast.toFixed(2)}; ${summary.turns} turns, ${summary.errors} error messages, ${pageErrors.length} uncaught page errors.`, '',
 ].join('\n'));
