@@ -17,19 +17,10 @@ import { prepareAudio } from '../../tools/train/prepare-audio.ts';
 import { exportAudio } from '../../tools/train/export-audio.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { wav } from '../helpers/wav.ts';
 
 await tf.setBackend('cpu');
 
-/** 16-bit PCM mono WAV bytes. */
-function wav(samples: Float32Array, rate: number): Buffer {
-  const data = Buffer.alloc(samples.length * 2);
-  samples.forEach((v, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, v)) * 32767), i * 2));
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8); h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34); h.write('data', 36); h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
 
 /** A "voice": silence, then a tone whose pitch/loudness depend on the emotion code, then silence. */
 function clip(emotion: number, actor: number, rate: number): Float32Array {
