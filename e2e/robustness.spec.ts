@@ -65,6 +65,15 @@ test('the library refuses every kind of bad input by name, and a refused turn ne
     (refused as any).endedStream = await refusal(recognizer.startSession(stream));
     (refused as any).sessionOption = await refusal(recognizer.startSession(stream, { speaker: 'Ann' }));
     (refused as any).event = await refusal(() => recognizer.on('turn', () => {}));
+    // A notice from the session's start (no microphone in this stream) reaches a listener added after it resolved.
+    const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+    (refused as any).capture = await refusal(recognizer.startSession(camera, { capture: 'canvas' }));
+    const session = await recognizer.startSession(camera);
+    const early: string[] = [];
+    session.on('notice', (n: any) => early.push(n.code));
+    await new Promise((r) => setTimeout(r, 50));
+    await session.stop();
+    camera.getTracks().forEach((t) => t.stop());
     // The next turns are clean, and the refused ones took no place in the conversation.
     const next = [];
     for (let i = 0; i < 3; i++) next.push(await recognizer.analyzeText(['That is great news!', 'I am so angry right now.', 'Okay.'][i]));
@@ -72,7 +81,7 @@ test('the library refuses every kind of bad input by name, and a refused turn ne
     const audio = await recognizer.analyzeAudio({ pcm: new Float32Array(16000).map((_, i) => 0.3 * Math.sin(i / 8)), sampleRate: 16000 });
     await recognizer.dispose();
     const afterDispose = await refusal(() => recognizer.setOptions({ smoothing: 0.5 }));
-    return { first, refused, next, atLimit, audio, afterDispose, limit: lib.LIMITS.textChars };
+    return { first, refused, next, atLimit, audio, afterDispose, limit: lib.LIMITS.textChars, early };
   });
   const want: Record<string, RegExp> = {
     infinity: /^InputError audio\.pcm: audio\.pcm: sample 0 is Infinity/,
@@ -93,9 +102,11 @@ test('the library refuses every kind of bad input by name, and a refused turn ne
     endedStream: /^InputError stream: .*tracks have ended/,
     sessionOption: /^InputError options\.speaker: .*must be a function/,
     event: /^InputError event: .*unknown recognizer event "turn"/,
+    capture: /^InputError options\.capture: .*'webcodecs' or 'video-element'/,
   };
   for (const [k, re] of Object.entries(want)) expect((r.refused as Record<string, string>)[k], k).toMatch(re);
   expect(r.afterDispose).toMatch(/disposed/);
+  expect(r.early, 'the start-up notice was kept for the first listener').toEqual(['no-microphone']);
   expect(r.first.index).toBe(0);
   expect(r.next.map((t: any) => t.index), 'refused turns never entered the conversation').toEqual([1, 2, 3]);
   for (const t of [...r.next, r.atLimit, r.audio]) {

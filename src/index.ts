@@ -401,10 +401,19 @@ export class EmoLensSession {
     if (!Object.hasOwn(this.listeners, event)) throw new InputError('event', `unknown session event "${String(event)}" (known: ${Object.keys(this.listeners).join(', ')})`);
     if (typeof listener !== 'function') throw new InputError('listener', 'must be a function');
     this.listeners[event].push(listener);
+    // Notices from the session's start (e.g. "no microphone") came before anyone could listen: the first notice
+    // listener hears them, soon after it subscribes.
+    if (event === 'notice' && this.earlyNotices.length) {
+      const early = this.earlyNotices.splice(0);
+      queueMicrotask(() => early.forEach((n) => (listener as (n: Notice) => void)(n)));
+    }
     return () => { this.listeners[event] = this.listeners[event].filter((l) => l !== listener) as never; };
   }
 
+  private readonly earlyNotices: Notice[] = [];
+
   private emit<K extends keyof SessionEvents>(event: K, value: SessionEvents[K]): void {
+    if (event === 'notice' && !this.listeners.notice.length && this.earlyNotices.length < 20) this.earlyNotices.push(value as Notice);
     for (const l of this.listeners[event]) l(value);
   }
 
