@@ -76,10 +76,10 @@ export class Engine implements TurnEngine {
     fusion.config.inputDims.forEach((want, m) => {
       if (given[m] !== want) throw new Error(`The fusion reads ${want}-d ${MODALITY_NAMES[m]} embeddings, but the ${MODALITY_NAMES[m]} model of this bundle gives ${given[m]}-d (check bundles.json)`);
     });
-    const recognizer = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config);
-    await recognizer.warmUp();
+    const engine = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config);
+    await engine.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
-    return recognizer;
+    return engine;
   }
 
   /**
@@ -95,7 +95,7 @@ export class Engine implements TurnEngine {
 
   /**
    * Text branch of one turn, in the encoder's input form (TextEmotionEncoder.formatTurn; with dialogue context for
-   * EmoLens's own encoders): `context` defaults to the transcripts of this recognizer's conversation so far; pass [] for none.
+   * EmoLens's own encoders): `context` defaults to the transcripts of this engine's conversation so far; pass [] for none.
    */
   async embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
     const trimmed = checkText(text);
