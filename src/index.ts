@@ -12,7 +12,7 @@ import type { BackendChoice } from './runtime/backend-names.ts';
 import type { TurnEngine } from './session/results.ts';
 import { RemoteEngine } from './runtime/remote-engine.ts';
 import { downmix, resampleTo16k } from './audio/features.ts';
-import { InputError, LIMITS, checkAudio, checkFrame, checkFrames, checkOptions, checkSpeaker, checkText } from './validate.ts';
+import { InputError, LIMITS, checkAudio, checkFrame, checkFrames, checkOptions, checkSessionOptions, checkSpeaker, checkText } from './validate.ts';
 import { WorkerError, type WorkerStatus } from './runtime/worker-rpc.ts';
 import { FaceTracker } from './video/face-tracker.ts';
 import type { FaceBox } from './video/face-crop.ts';
@@ -294,12 +294,7 @@ export class EmoLensRecognizer {
   async startSession(stream: MediaStream, options: SessionOptions = {}): Promise<EmoLensSession> {
     this.alive();
     if (typeof MediaStream === 'undefined' || !(stream instanceof MediaStream)) throw new InputError('stream', `must be a MediaStream (from getUserMedia), got ${stream === null ? 'null' : typeof stream}`);
-    const o = checkOptions<SessionOptions>(options, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow', 'capture'], 'options');
-    if (o.capture !== undefined && o.capture !== 'webcodecs' && o.capture !== 'video-element') throw new InputError('options.capture', `must be 'webcodecs' or 'video-element', got ${String(o.capture)}`);
-    if (o.faceWindow !== undefined && !(o.faceWindow && [o.faceWindow.beforeMs, o.faceWindow.afterMs].every((v) => typeof v === 'number' && v >= 0 && Number.isFinite(v)))) throw new InputError('options.faceWindow', 'must be { beforeMs, afterMs }, two numbers ≥ 0');
-    if (o.speaker !== undefined && typeof o.speaker !== 'function') throw new InputError('options.speaker', 'must be a function that returns who is speaking now');
-    if (o.silenceNoticeS !== undefined && !(typeof o.silenceNoticeS === 'number' && o.silenceNoticeS > 0 && Number.isFinite(o.silenceNoticeS))) throw new InputError('options.silenceNoticeS', `must be a positive number of seconds, got ${String(o.silenceNoticeS)}`);
-    if (o.stt !== undefined && (typeof o.stt?.transcribe !== 'function' || typeof o.stt?.start !== 'function')) throw new InputError('options.stt', 'must be a SpeechToText adapter (start, transcribe, stop, dispose)');
+    checkSessionOptions(options);
     const m = this.config.modalities;
     // The microphone serves audio, and text only through a speech-to-text adapter.
     const wanted = stream.getTracks().filter((t) => (t.kind === 'video' ? m.face : m.audio || (m.text && !!options.stt)));

@@ -59,11 +59,12 @@ export class Engine implements TurnEngine {
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
     const vendor = new AssetLoader(o.vendorBaseUrl, o.onProgress, undefined, 'Runtime file');
     await Promise.all([loader.loadManifest(), vendor.loadManifest()]);
-    const backend = await chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/`, fetchWasm: (name) => vendor.fetchVerified(`tfjs-wasm/${name}`) });
-    configureTransformers({
-      localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch,
-      wasmBinary: await vendor.fetchVerified(`ort/${ORT_WASM_FILE}`),
-    });
+    // onnxruntime's 25 MB binary downloads while tfjs' backend starts.
+    const [backend, ortBinary] = await Promise.all([
+      chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/`, fetchWasm: (name) => vendor.fetchVerified(`tfjs-wasm/${name}`) }),
+      vendor.fetchVerified(`ort/${ORT_WASM_FILE}`),
+    ]);
+    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch, wasmBinary: ortBinary });
     const bundle = await readBundle(loader, o.textModel, { fusion: true });
     const [text, audio, face, fusion] = await Promise.all([
       TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler(bundle.head) }),

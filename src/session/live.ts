@@ -163,8 +163,7 @@ export class LiveSession {
       const mic = this.mic; this.mic = undefined;
       await mic?.stop();
       // What was being said when the microphone went is still a turn.
-      for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
-      this.segmenter = undefined;
+      this.flushSpokenTurn();
       this.emit('notice', { kind: 'error', code: 'microphone-ended', text: `The microphone stopped (unplugged, its permission revoked, or taken by another app)${left.length ? ': going on with the camera and typed text.' : '.'}` });
     }
     if (!left.length && !this.stopped) {
@@ -252,6 +251,12 @@ export class LiveSession {
     }).catch((error: unknown) => { this.emit('notice', { kind: 'error', code: 'turn-failed', text: `Turn failed: ${(error as Error).message}` }); });
   }
 
+  /** Queues the turn the voice-activity segmenter still holds (speech cut off by a stop or a lost microphone). */
+  private flushSpokenTurn(): void {
+    for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+    this.segmenter = undefined;
+  }
+
   /** Stops reading (the caller stops the tracks first so the camera light goes off at once); pending turns finish. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -261,8 +266,7 @@ export class LiveSession {
     await this.frameWork;
     await this.mic?.stop(); this.mic = undefined;
     // A turn still being spoken when Stop is pressed is analysed, not dropped.
-    for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
-    this.segmenter = undefined;
+    this.flushSpokenTurn();
     this.running = false;
     await this.queue;
   }

@@ -42,10 +42,13 @@ function patchFaceApiEnv(verifiedFetch: (input: string | URL, init?: RequestInit
   } as unknown as Parameters<typeof faceapi.env.setEnv>[0]);
 }
 
+let canvas: OffscreenCanvas | null = null;
+let context: OffscreenCanvasRenderingContext2D | null = null;
+
 /**
  * RGBA pixels of a VideoFrame or ImageBitmap (drawImage takes both), scaled to MAX_SIDE, then closes the frame.
- * Each frame gets a fresh canvas: on a reused one, a transparent image would show the previous frame's pixels
- * (and its face) through it. A new 640×480 canvas costs well under a millisecond.
+ * The canvas is reused (reallocated only when the size changes) and cleared before every frame: without the clear,
+ * a transparent image would show the previous frame's pixels, and its face, through it.
  */
 function readPixels(frame: VideoFrame | ImageBitmap): { image: ImageData; scale: number; frameWidth: number; frameHeight: number } {
   try {
@@ -54,8 +57,12 @@ function readPixels(frame: VideoFrame | ImageBitmap): { image: ImageData; scale:
     if (!(frameWidth > 0 && frameHeight > 0)) throw new Error(`the frame has no pixels (${frameWidth}×${frameHeight}; closed?)`);
     const scale = Math.min(1, MAX_SIDE / Math.max(frameWidth, frameHeight));
     const width = Math.max(1, Math.round(frameWidth * scale)), height = Math.max(1, Math.round(frameHeight * scale));
-    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-    if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
+    if (!canvas || !context || canvas.width !== width || canvas.height !== height) {
+      canvas = new OffscreenCanvas(width, height);
+      context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
+    }
+    context.clearRect(0, 0, width, height);
     context.drawImage(frame, 0, 0, width, height);
     return { image: context.getImageData(0, 0, width, height), scale: width / frameWidth, frameWidth, frameHeight };
   } finally {
