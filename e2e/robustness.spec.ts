@@ -155,8 +155,10 @@ test('a terminated inference or face Worker is noticed and restarted through the
     const { recognizer } = window as any;
     const photo = await createImageBitmap(await (await fetch('/vendor/bench-face.jpg')).blob());
     const before = await recognizer.analyzeText('I am happy today.', { speaker: 'Ann' });
-    await recognizer.analyzeFrame(photo);
+    const firstFrame = await recognizer.analyzeFrame(photo);
     const engine = recognizer.engine, tracker = await recognizer.tracker;
+    // The crop went from the face Worker to the inference Worker over their own channel, not through the page.
+    const routesFirst = { ...tracker.routes };
     const oldEngineWorker = engine.worker, oldFaceWorker = tracker.worker;
     oldEngineWorker.terminate();
     // A call made before the death is noticed is sent again to the restarted Worker: nothing is lost.
@@ -169,10 +171,19 @@ test('a terminated inference or face Worker is noticed and restarted through the
     const faceRecoveryS = (performance.now() - t1) / 1000;
     const tensors = await recognizer.tensors();
     const third = await recognizer.analyzeText('Fine.', { speaker: 'Ann' });
+    // Both Workers were replaced: the page linked the new pair again.
+    const frameAgain = await recognizer.analyzeFrame(photo);
+    const routesEnd = { ...tracker.routes };
     const replaced = engine.worker !== oldEngineWorker && tracker.worker !== oldFaceWorker;
     await recognizer.dispose();
-    return { before, after, third, frame, notices: (window as any).notices, engineRecoveryS, faceRecoveryS, tensors, replaced };
+    return { before, after, third, firstFrame, frame, frameAgain, routesFirst, routesEnd, notices: (window as any).notices, engineRecoveryS, faceRecoveryS, tensors, replaced };
   });
+  expect(r.routesFirst).toEqual({ direct: 1, viaPage: 0 });
+  expect(r.routesEnd.direct, `routes at the end: ${JSON.stringify(r.routesEnd)}`).toBeGreaterThanOrEqual(2);
+  expect(r.routesEnd.direct + r.routesEnd.viaPage).toBe(3);
+  expect(r.firstFrame.face && r.frameAgain.face).toBe(true);
+  expect(Object.keys(r.firstFrame.raw)).toHaveLength(7);
+  for (const [label, p] of Object.entries(r.firstFrame.raw)) expect(r.frameAgain.raw[label], label).toBeCloseTo(p as number, 5);
   expect(r.replaced).toBe(true);
   expect(r.notices).toEqual(['worker-died', 'worker-restarted', 'worker-died', 'worker-restarted']);
   expect(r.before.index).toBe(0);

@@ -82,6 +82,8 @@ export type RecognizerEngine = TurnEngine & {
   backend: BackendChoice; reset(): void | Promise<void>; tensors(): number | Promise<number>; dispose(): void | Promise<void>;
   /** Worker supervision (absent for the in-thread engine). */
   onStatus?(listener: (status: WorkerStatus) => void): () => void;
+  /** Serves the face Worker's crops over a MessagePort (the engine in a Worker only). */
+  connectFacePort?(port: MessagePort): Promise<void>;
 };
 
 /** Local engine (worker: false): the Engine in this thread, loaded on demand so worker users never download tfjs here. */
@@ -128,7 +130,31 @@ export class EmoLensRecognizer {
   private constructor(private config: EmoLensConfig, private readonly engine: RecognizerEngine) {
     this.turnSmoother = new ProbabilitySmoother(config.smoothing);
     this.faceSmoother = new ProbabilitySmoother(config.smoothing);
-    engine.onStatus?.((status) => this.notify(workerNotice(status)));
+    engine.onStatus?.((status) => {
+      this.notify(workerNotice(status));
+      // Crops must not wait on a dead inference Worker: unlink now (frames take the page's road), link the new one.
+      if (status.type === 'died') void this.faceWorker?.connectEngine(null).catch(() => undefined);
+      if (status.type === 'restarted' && this.faceWorker) void this.linkFaceToEngine(this.faceWorker);
+    });
+  }
+
+  /** The face Worker once started (the same as `tracker` resolves to). */
+  private faceWorker?: FaceTracker;
+
+  /**
+   * Gives the face Worker and the inference Worker a MessageChannel of their own, so a frame's crop goes from one to
+   * the other without a stop on this thread. Done after either Worker (re)starts; until it is, and if it fails,
+   * crops come through the page (FaceTracker.detectFace), so nothing depends on it.
+   */
+  private async linkFaceToEngine(tracker: FaceTracker): Promise<void> {
+    if (!this.engine.connectFacePort || this.disposed) return;
+    const { port1, port2 } = new MessageChannel();
+    try {
+      await this.engine.connectFacePort(port1);
+      await tracker.connectEngine(port2);
+    } catch {
+      port1.close(); port2.close();
+    }
   }
 
   /** @internal A recognizer over a given engine: unit tests drive the orchestration with a fake TurnEngine. */
@@ -204,7 +230,7 @@ export class EmoLensRecognizer {
     if (input.frames.length) this.enabled('face');
     const speaker = input.speaker ?? this.config.speaker;
     const endMs = performance.now();
-    const crops = await Promise.all(input.frames.map((f, i) => this.detect(f, `frames[${i}]`)));
+    const crops = await Promise.all(input.frames.map((f, i) => this.withFrame(f, `frames[${i}]`, (tracker, bitmap) => tracker.detect(bitmap))));
     // The frames are the turn's (the caller chose them): every face found counts, averaged by the engine.
     const faceCrops = crops.filter((c) => c.crop).map((c) => c.crop!);
     if (!text && !pcm16k && !faceCrops.length) throw new Error('No face was found in the frames, and the turn has no text or audio');
@@ -219,25 +245,32 @@ export class EmoLensRecognizer {
 
   /** The face detector's Worker, started on first use; a failed start is not kept, so the next call retries. */
   private faceTracker(): Promise<FaceTracker> {
-    this.tracker ??= FaceTracker.create(this.config.vendorBaseUrl, (status) => this.notify(workerNotice(status)))
-      .catch((error: unknown) => { this.tracker = undefined; throw error; });
+    this.tracker ??= FaceTracker.create(this.config.vendorBaseUrl, (status) => {
+      this.notify(workerNotice(status));
+      if (status.type === 'restarted' && this.faceWorker) void this.linkFaceToEngine(this.faceWorker);
+    }).then(async (tracker) => {
+      this.faceWorker = tracker;
+      await this.linkFaceToEngine(tracker);
+      return tracker;
+    }).catch((error: unknown) => { this.tracker = undefined; throw error; });
     return this.tracker;
   }
 
-  private async detect(source: FrameSource, argument = 'source'): Promise<{ crop: Float32Array | null; box: FaceBox | null; width: number; height: number; ms: number }> {
+  /**
+   * Runs `use` on a copy of `source` in the face Worker (the caller's frame or bitmap is never closed or transferred
+   * away; the worker closes the copy). A Worker that died with the frame in it is tried once more after its restart.
+   */
+  private async withFrame<T>(source: FrameSource, argument: string, use: (tracker: FaceTracker, bitmap: ImageBitmap) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      // A copy, so the caller's frame or bitmap is never closed or transferred away; the worker closes the copy.
       const bitmap = await createImageBitmap(source as ImageBitmapSource).catch((error: unknown) => {
         throw new InputError(argument, `could not be read as an image (${(error as Error).message})`);
       });
       let tracker: FaceTracker;
       try { tracker = await this.faceTracker(); } catch (error) { bitmap.close(); throw error; }
       try {
-        return await tracker.detect(bitmap);
+        return await use(tracker, bitmap);
       } catch (error) {
-        // The face worker died with this frame in it: the caller's source is still here, so try once more on the
-        // restarted worker instead of losing the call.
-        if (attempt === 0 && error instanceof WorkerError && error.kind === 'died') continue;
+        if (attempt === 0 && error instanceof WorkerError && error.kind === 'died' && error.worker === 'face worker') continue;
         throw error;
       }
     }
@@ -277,10 +310,9 @@ export class EmoLensRecognizer {
   async analyzeFrame(source: FrameSource): Promise<FrameEmotion> {
     this.alive(); this.enabled('face');
     checkFrame(source);
-    const observation = await this.detect(source);
+    const { observation, face: embedding } = await this.withFrame(source, 'source', (tracker, bitmap) => tracker.detectFace(bitmap, this.engine));
     const base = { box: observation.box, width: observation.width, height: observation.height, timestamp: Date.now() };
-    if (!observation.crop) return { ...base, face: false, timings: { detectMs: observation.ms } };
-    const [embedding] = await this.engine.embedFaces([observation.crop]);
+    if (!embedding) return { ...base, face: false, timings: { detectMs: observation.ms } };
     const raw = toProbabilities(embedding.probs);
     const probabilities = this.faceSmoother.next(raw);
     return { ...base, face: true, ...argmax(probabilities), probabilities, raw, timings: { detectMs: observation.ms, faceMs: embedding.ms } };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, unit tests (incl. training smoke runs and export parity), build, then Playwright e2e in
+# `npm test`: type-check, lint, unit tests (incl. training smoke runs and export parity), build, then Playwright e2e in
 # Debian's Chromium. Prints one summary line "N passed, N failed" at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,9 @@ status=0
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || status=1
+
+echo "== lint (biome.jsonc)"
+npx biome lint --error-on-warnings . || status=1
 
 echo "== unit tests"
 node --import tsx --test --test-concurrency=1 test/unit/*.test.ts 2>&1 | tee "$log/unit.txt"

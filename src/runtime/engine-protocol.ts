@@ -27,6 +27,11 @@ export interface EngineMethods {
   restoreConversation(state: ConversationState): void;
   /** Fused probabilities for every turn of one dialogue given as embeddings (parity tests, benchmarks). */
   fuseDialogue(turns: TurnFeatures[]): number[][];
+  /**
+   * Serves the face Worker's `embedFaces` calls over `port` (a MessageChannel the page made), so its crops reach
+   * the face encoder without a stop on the page. A new port replaces the old one.
+   */
+  connectFacePort(port: MessagePort): void;
   /** Forgets the conversation (the next turn has no context). */
   reset(): void;
   /** tfjs tensors alive in the worker (leak checks). */

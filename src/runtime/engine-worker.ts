@@ -6,9 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Engine } from './engine.ts';
 import type { EngineMethods } from './engine-protocol.ts';
-import { notifyPage, serveRpc } from './worker-rpc-host.ts';
+import { notifyPage, servePort, serveRpc } from './worker-rpc-host.ts';
+import type { EngineFaceMethods } from '../video/face-worker-protocol.ts';
 
 let engine: Engine | undefined;
+/** Stops serving the face Worker's current port. */
+let unlinkFace: (() => void) | undefined;
 
 function ready(): Engine {
   if (!engine) throw new Error('The models are not loaded (create() has not finished, or dispose() was called)');
@@ -29,9 +32,14 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
   fuseTurn: (inputs) => ready().fuseTurn(inputs),
   restoreConversation: (state) => ready().restoreConversation(state),
   fuseDialogue: (turns) => ready().fuseDialogue(turns),
+  connectFacePort(port) {
+    unlinkFace?.();
+    const faceMethods = { embedFaces: (crops: Float32Array[]) => ready().embedFaces(crops) } satisfies { [M in keyof EngineFaceMethods]: (...a: Parameters<EngineFaceMethods[M]>) => Promise<ReturnType<EngineFaceMethods[M]>> };
+    unlinkFace = servePort(port, faceMethods);
+  },
   reset: () => ready().conversation.clear(),
   tensors: () => tf.memory().numTensors,
-  async dispose() { const r = engine; engine = undefined; await r?.dispose(); },
+  async dispose() { unlinkFace?.(); unlinkFace = undefined; const r = engine; engine = undefined; await r?.dispose(); },
 };
 
 serveRpc(methods);

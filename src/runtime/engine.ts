@@ -11,7 +11,7 @@ import { readBundle } from './bundles.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
 import { configureTransformers, ORT_WASM_FILE } from '../text/env.ts';
 import { TextEmotionEncoder } from '../text/encoder.ts';
-import { type PastTurn } from '../text/tokenizer.ts';
+import type { PastTurn } from '../text/tokenizer.ts';
 import { AudioEncoder } from '../audio/encoder.ts';
 import { extractAudioFeatures } from '../audio/features.ts';
 import { FaceEncoder } from '../video/face-encoder.ts';

@@ -86,6 +86,11 @@ export class RemoteEngine implements TurnEngine {
     await this.call('reset', []);
     this.conversation = emptyConversation();
   }
+  /** Links the face Worker to this one: `port` is the inference Worker's end of a MessageChannel (transferred). */
+  connectFacePort(port: MessagePort): Promise<void> {
+    if (this.disposed) return Promise.reject(new Error('The recognizer was disposed'));
+    return this.client.call('connectFacePort', [port], [port]);
+  }
   /** tfjs tensors alive in the worker. */
   tensors(): Promise<number> { return this.call('tensors', []); }
 

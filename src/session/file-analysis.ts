@@ -94,12 +94,9 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
         video.currentTime = t;
         await once(video, 'seeked');
         const frame = new VideoFrame(video, { timestamp: Math.round(t * 1e6) });
-        const observation = await tracker.detect(frame); // the worker closes the frame
+        const { face } = await tracker.detectFace(frame, recognizer); // the worker closes the frame
         framesAnalysed++;
-        if (observation.crop) {
-          const [face] = await recognizer.embedFaces([observation.crop]);
-          faces.push({ t: t * 1000, embedding: face.embedding, ms: face.ms });
-        }
+        if (face) faces.push({ t: t * 1000, embedding: face.embedding, ms: face.ms });
         onProgress?.(0.1 + 0.6 * ((k + 1) / positions), `Reading faces: ${k + 1}/${positions} frames`);
       }
     } finally {

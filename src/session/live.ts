@@ -115,7 +115,8 @@ export class LiveSession {
       this.camera = await startCameraReader(stream, (frame, capturedAt) => this.onFrame(frame, capturedAt), { forceFallback: this.o.forceCaptureFallback });
     }
     if (stream.getAudioTracks().length) {
-      const turns = (this.segmenter = new TurnSegmenter());
+      const turns = new TurnSegmenter();
+      this.segmenter = turns;
       this.micStart = performance.now();
       let silentSince = performance.now();
       const silenceMs = (this.o.silenceNoticeS ?? 8) * 1000;
@@ -186,12 +187,10 @@ export class LiveSession {
   private async analyseFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
     if (this.stopped) { frame.close(); return; }
     try {
-      const observation = await this.o.tracker.detect(frame);
+      const { observation, face } = await this.o.tracker.detectFace(frame, this.o.recognizer);
       if (this.stopped) return;
       this.lastFrameError = undefined;
-      if (!observation.crop) { this.emit('frame', { capturedAt, observation }); return; }
-      const [face] = await this.o.recognizer.embedFaces([observation.crop]);
-      if (this.stopped) return;
+      if (!face) { this.emit('frame', { capturedAt, observation }); return; }
       this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms });
       if (this.recentFaces.length > 200) this.recentFaces.shift();
       this.facesSeen++;

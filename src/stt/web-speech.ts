@@ -120,7 +120,8 @@ export class WebSpeechToText implements SpeechToText {
     if (this.disposed) throw this.disposedError();
     if (this.wanted) return;
     this.failure = undefined;
-    const rec = (this.recognition ??= this.createRecognition());
+    this.recognition ??= this.createRecognition();
+    const rec = this.recognition;
     this.track = this.options.useStreamTrack === false ? undefined : stream?.getAudioTracks().find((t) => t.readyState === 'live');
     this.wanted = true;
     if (this.active) return; // stop() was called but its end event has not come yet: the end handler restarts it
@@ -149,10 +150,10 @@ export class WebSpeechToText implements SpeechToText {
         clearTimeout(timer);
         const now = performance.now();
         // Nothing more can arrive once stopped and ended (or disposed).
-        if (now >= deadline || this.disposed || (!this.wanted && !this.active)) return finish();
+        if (now >= deadline || this.disposed || (!this.wanted && !this.active)) { finish(); return; }
         const late = this.phrases.filter((p) => p.t >= turn.endMs && p.t <= deadline).at(-1);
         const until = late ? Math.min(deadline, late.t + this.settleMs) : deadline;
-        if (now >= until) return finish();
+        if (now >= until) { finish(); return; }
         timer = setTimeout(check, until - now);
       };
       this.waiters.add(check);

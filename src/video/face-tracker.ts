@@ -3,11 +3,17 @@
  * (on WebGPU it never finishes: synchronous GPU reads), so the app's engine stays free for our models.
  * Frames are transferred to the worker, which closes them; each call resolves with the box and the 48×48 crop.
  * The worker is supervised (worker-rpc.ts): if it dies or hangs, pending frames fail and a new one starts.
+ * `detectFace` also gets the face's embedding: straight from the inference Worker when the two are linked
+ * (`connectEngine`), else through the page.
  */
 import type { FaceObservation, FaceWorkerMethods } from './face-worker-protocol.ts';
 import { WorkerClient, type WorkerStatus } from '../runtime/worker-rpc.ts';
+import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
 
 export type { FaceObservation };
+
+/** A frame's face: where it is, and the face encoder's embedding and probabilities (null: no face found). */
+export interface FrameFace { observation: FaceObservation; face: ModalityEmbedding | null }
 
 export class FaceTracker {
   private readonly statusListeners = new Set<(status: WorkerStatus) => void>();
@@ -45,10 +51,34 @@ export class FaceTracker {
   /** The Worker running now (tests end it to check that it is replaced). */
   get worker(): Worker | undefined { return this.client.current; }
 
-  /** Detects the main face in `frame` (ownership moves to the worker, which closes it). */
-  async detect(frame: VideoFrame | ImageBitmap): Promise<FaceObservation> {
+  /** Frames whose embedding came straight from the inference Worker, and those the page had to embed. */
+  readonly routes = { direct: 0, viaPage: 0 };
+
+  /**
+   * Links the worker to the inference Worker through `port` (its end of a MessageChannel, transferred), or unlinks
+   * it (null). The worker is restarted without a link: the owner links again on `restarted`.
+   */
+  connectEngine(port: MessagePort | null): Promise<void> {
+    return this.client.call('connectEngine', [port], port ? [port] : []);
+  }
+
+  /**
+   * The main face in `frame` and its embedding (ownership of the frame moves to the worker, which closes it). The
+   * crop goes to the inference Worker directly when linked; otherwise, or when that fails, `engine` embeds it.
+   */
+  async detectFace(frame: VideoFrame | ImageBitmap, engine: Pick<TurnEngine, 'embedFaces'>): Promise<FrameFace> {
+    const observation = await this.detect(frame, true);
+    if (observation.face) { this.routes.direct++; return { observation, face: observation.face }; }
+    if (!observation.crop) return { observation, face: null };
+    this.routes.viaPage++;
+    const [face] = await engine.embedFaces([observation.crop]);
+    return { observation, face };
+  }
+
+  /** Detects the main face in `frame` (ownership moves to the worker, which closes it); `embed`: see detectFace. */
+  async detect(frame: VideoFrame | ImageBitmap, embed = false): Promise<FaceObservation> {
     try {
-      return await this.client.call('detect', [frame], [frame as unknown as Transferable]);
+      return await this.client.call('detect', [frame, embed], [frame as unknown as Transferable]);
     } catch (error) {
       // Not sent (the worker was restarting or gone): the frame is still ours to close.
       try { frame.close(); } catch { /* already transferred */ }

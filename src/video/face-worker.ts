@@ -2,9 +2,10 @@
 /**
  * The face detector's own module Worker, with its OWN tfjs instance on the WASM backend: face-api never finishes on
  * WebGPU (synchronous GPU reads), and tfjs has one active backend per instance, so the page's engine stays free for
- * the encoders. Calls (face-worker-protocol.ts) come through worker-rpc.ts. Per frame: pixels via a fresh
+ * the encoders. Calls (face-worker-protocol.ts) come through worker-rpc.ts. Per frame: pixels via a reused
  * OffscreenCanvas, tiny face detector, `cropFace` (the same crop the training data went through), crop buffer
- * transferred back. The detector's weights are checked against the vendor folder's manifest like every model file.
+ * transferred back; when the page has linked this Worker to the inference Worker, the crop goes there directly
+ * and its embedding comes back with the box (one stop on the page per frame instead of two). The detector's weights are checked against the vendor folder's manifest like every model file.
  */
 import { chooseBackend } from '../runtime/backend.ts';
 // esm-nobundle: face-api without its own tfjs copy; it imports '@tensorflow/tfjs/dist/index.js', the same file
@@ -12,12 +13,21 @@ import { chooseBackend } from '../runtime/backend.ts';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { cropFace } from './face-crop.ts';
 import { FaceDetector } from './face-detector.ts';
-import type { FaceWorkerMethods } from './face-worker-protocol.ts';
+import type { EngineFaceMethods, FaceWorkerMethods } from './face-worker-protocol.ts';
 import { AssetLoader } from '../runtime/assets.ts';
+import { PortClient } from '../runtime/port-rpc.ts';
 import { serveRpc } from '../runtime/worker-rpc-host.ts';
 import { explainWasmBlocked } from '../runtime/csp.ts';
 
 let detector: FaceDetector | null = null;
+/** The link to the inference Worker, when the page made one. */
+let engine: PortClient<EngineFaceMethods> | null = null;
+
+/**
+ * How long a crop may wait for the inference Worker before the page is asked to embed it instead. The first call
+ * after start-up may compile shaders (seconds); a dead inference Worker never answers, and the page re-links.
+ */
+const ENGINE_TIMEOUT_MS = 20_000;
 
 /**
  * Frames are drawn at most this many pixels on their longer side before detection and cropping: the detector
@@ -86,7 +96,7 @@ const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorker
   async init(vendorBaseUrl) {
     try { return await load(vendorBaseUrl); } catch (error) { throw explainWasmBlocked(error); }
   },
-  async detect(frame) {
+  async detect(frame, embed = false) {
     const started = performance.now();
     if (!detector) { frame.close(); throw new Error('frame before init'); }
     const { image, scale, frameWidth, frameHeight } = readPixels(frame);
@@ -94,9 +104,23 @@ const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorker
     const crop = found ? cropFace(image.data, image.width, image.height, found.box) : null;
     // The box is reported in the frame's own pixels.
     const box = found ? { x: found.box.x / scale, y: found.box.y / scale, width: found.box.width / scale, height: found.box.height / scale } : null;
-    return { box, score: found?.score ?? 0, crop, width: frameWidth, height: frameHeight, ms: performance.now() - started };
+    const ms = performance.now() - started;
+    const observation = { box, score: found?.score ?? 0, crop, width: frameWidth, height: frameHeight, ms };
+    if (!embed || !crop || !engine) return observation;
+    try {
+      // A copy goes (transferred); the crop itself stays for the page's fallback, should this call fail.
+      const copy = crop.slice();
+      const [face] = await engine.call('embedFaces', [[copy]], [copy.buffer]);
+      return { ...observation, face };
+    } catch {
+      return observation;
+    }
   },
-  async dispose() { detector?.dispose(); detector = null; },
+  async connectEngine(port) {
+    engine?.close();
+    engine = port ? new PortClient<EngineFaceMethods>(port, 'inference worker', ENGINE_TIMEOUT_MS) : null;
+  },
+  async dispose() { engine?.close(); engine = null; detector?.dispose(); detector = null; },
 };
 
-serveRpc(methods);
+serveRpc(methods, ['connectEngine']);

@@ -32,7 +32,7 @@ test('prepare-audio --augment: copies of train clips only, seeded, PCM cache, co
     assert.equal(readdirSync(pcm).length, 8); // every file decoded once
     await prepareAudio({ ravdess: data, out: b, quiet: true, augment: 2, seed: 3, pcmCache: pcm }); // from the cache
     const meta = readTensor(join(a, 'meta'));
-    const augmentOf: number[] = (meta.meta as any).augmentOf;
+    const augmentOf: number[] = (meta.meta as { augmentOf: number[] }).augmentOf;
     const split = meta.data, labels = readTensor(join(a, 'labels')).data;
     assert.deepEqual(augmentOf.slice(0, 8), Array(8).fill(-1));
     for (let r = 8; r < 16; r++) {

@@ -5,12 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readTensor } from '../../tools/train/store.ts';
 import { loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
 import { LABELS } from '../../src/labels.ts';
 
-const dir = 'public/models/audio-encoder';
+// EMOLENS_MODELS names another models folder (the release checks its staged export this way).
+const dir = join(process.env.EMOLENS_MODELS ?? 'public/models', 'audio-encoder');
 await tf.setBackend('cpu');
 
 export async function checkAudioParity(modelDir: string, parityDir: string, tol = 1e-4): Promise<number> {

@@ -94,7 +94,7 @@ test('boxes at or beyond the borders are clamped into the image, keeping a squar
 
 test('no NaN and values stay in [0,1] for odd boxes, sizes and channels', () => {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
   for (let k = 0; k < 40; k++) {
     const W = 1 + Math.floor(rand() * 300), H = 1 + Math.floor(rand() * 300);
     const channels = ([1, 3, 4] as const)[k % 3];

@@ -1,7 +1,7 @@
 /**
  * The shipped tfjs face encoder reproduces PyTorch: train_face.py wrote a few reference inputs and the eval-mode
  * outputs (public/models/face-encoder/parity/); the exported LayersModel must give the same numbers.
- * FACE_PARITY_DIR overrides the model folder (e.g. to check a fresh export).
+ * EMOLENS_MODELS names another models folder (the release checks its staged export this way).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
 import { FaceEncoder } from '../../src/video/face-encoder.ts';
 
-const dir = process.env.FACE_PARITY_DIR ?? 'public/models/face-encoder';
+const dir = join(process.env.EMOLENS_MODELS ?? 'public/models', 'face-encoder');
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

@@ -23,7 +23,7 @@ test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_0
   try {
     // 3 train + 1 validation 48×48 gray JPEGs per label; each label its own brightness pattern.
     let seed = 1;
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
     for (const [split, n] of [['train', 3], ['validation', 1]] as const) {
       for (const [k, folder] of FER_FOLDERS.entries()) {
         mkdirSync(join(root, 'fer', split, folder), { recursive: true });

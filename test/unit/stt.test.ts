@@ -5,7 +5,7 @@ import {
   speechRecognitionError, WebSpeechToText,
   type SpeechRecognitionErrorEventLike, type SpeechRecognitionLike, type SpeechRecognitionResultEventLike, type SpeechRecognitionResultLike,
 } from '../../src/stt/web-speech.ts';
-import { ASR_TASK, TransformersSpeechToText, type AsrCallOptions, type AsrPipeline, type AsrPipelineOptions } from '../../src/stt/transformers.ts';
+import { type ASR_TASK, TransformersSpeechToText, type AsrCallOptions, type AsrPipeline, type AsrPipelineOptions } from '../../src/stt/transformers.ts';
 import { transformersConfig } from '../../src/text/env.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -14,8 +14,10 @@ import { TextTokenizer } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
 
-const PARITY = 'public/models/text-encoder/parity';
-configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
+// EMOLENS_MODELS names another models folder (the release checks its staged export this way).
+const MODELS = process.env.EMOLENS_MODELS ?? 'public/models';
+const PARITY = `${MODELS}/text-encoder/parity`;
+configureTransformers({ localModelPath: MODELS, allowRemoteModels: false });
 const pooled = readTensor<{ texts: string[]; ids: number[][]; referenceIds: number[][] }>(`${PARITY}/pooled`);
 const { texts, referenceIds } = pooled.meta;
 const embedding = readTensor(`${PARITY}/embedding`);
@@ -50,7 +52,7 @@ test('Transformers.js mean-pooled output = PyTorch sentence vector within 1e-4, 
 });
 
 test('TextEmotionEncoder reads the turn alone and its head matches PyTorch (embedding, logits) within 1e-4', async () => {
-  const encoder = await TextEmotionEncoder.load({ model: 'text-encoder', head: diskLoader('public/models/text-head') });
+  const encoder = await TextEmotionEncoder.load({ model: 'text-encoder', head: diskLoader(`${MODELS}/text-head`) });
   assert.equal(encoder.inputForm, 'turn');
   assert.equal(encoder.formatTurn('Ross', '  We were on a break! ', [{ speaker: 'Rachel', text: 'You slept with her.' }]), 'We were on a break!');
   assert.deepEqual(encoder.formatDialogue([{ speaker: 'A', text: 'hi', dialogueId: '1' }, { speaker: 'B', text: ' yes ', dialogueId: '1' }]), ['hi', 'yes']);

@@ -27,7 +27,7 @@ export function groupDialogues<T extends { dialogueId: string; turn: number }>(u
   const byId = new Map<string, T[]>();
   for (const u of utterances) {
     let list = byId.get(u.dialogueId);
-    if (!list) byId.set(u.dialogueId, (list = []));
+    if (!list) { list = []; byId.set(u.dialogueId, list); }
     list.push(u);
   }
   return [...byId.values()].map((d) => d.sort((a, b) => a.turn - b.turn));

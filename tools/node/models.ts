@@ -2,10 +2,9 @@
  * The shipped models, loaded in Node from public/models (the same files the page loads), checked like the page
  * checks them (AssetLoader: byte size and SHA-256 against the folder's manifest.json; a models folder of your own
  * needs one: `npx tsx tools/write-manifest.ts <folder>`), and the dataset-level embedding loops the evaluation CLI
- * and the fusion trainer share. tfjs runs on its WASM backend here.
+ * and the fusion trainer share. tfjs runs on its WASM backend here (backend.ts).
  */
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { nodeBackend } from './backend.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,17 +22,6 @@ import { loadFaceImage, type DecodedImage } from '../data/faces.ts';
 
 export const MODELS_DIR = 'public/models';
 
-let backendReady: Promise<string> | undefined;
-/** tfjs' WASM backend in Node (fast for inference), falling back to the CPU backend. */
-export function nodeBackend(): Promise<string> {
-  backendReady ??= (async () => {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    if (!(await tf.setBackend('wasm').catch(() => false))) await tf.setBackend('cpu');
-    await tf.ready();
-    return tf.getBackend();
-  })();
-  return backendReady;
-}
 
 export interface Embedded { embeddings: Float32Array[]; probs: Float32Array[] }
 

@@ -19,6 +19,7 @@ import { AUDIO_FEATURES, PROSODY_STATS_NAMES } from '../../src/audio/features.ts
 import { LABELS } from '../../src/labels.ts';
 import { readTensor } from './store.ts';
 import { diskSaver, readTorchState, torchConv2dToTf, torchLinearToTf } from './tfjs-disk.ts';
+import { nodeBackend } from '../node/backend.ts';
 
 export interface AudioNetConfig { n_mels: number; n_stats: number; channels: number[]; dim: number; n_classes: number }
 
@@ -93,7 +94,7 @@ export async function exportAudio(stateDir: string, outDir: string, options: { c
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { state: { type: 'string', default: '.cache/audio/model' }, out: { type: 'string', default: 'public/models/audio-encoder' } } });
-  await tf.setBackend('cpu');
+  await nodeBackend('cpu');
   const model = await exportAudio(values.state!, values.out!);
   console.log(`export-audio: ${model.countParams()} parameters → ${values.out}`);
   model.dispose();

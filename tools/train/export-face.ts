@@ -11,6 +11,7 @@ import { LABELS } from '../../src/labels.ts';
 import { FACE_INPUT } from '../../src/video/face-crop.ts';
 import { readTensor } from './store.ts';
 import { diskSaver, readTorchState, torchConv2dToTf, torchLinearToTf } from './tfjs-disk.ts';
+import { nodeBackend } from '../node/backend.ts';
 
 export interface FaceArch { channels: number[]; convs: number[]; embedding: number; classes: number; size: number; bnEpsilon: number }
 
@@ -89,7 +90,7 @@ export async function exportFace(statePath: string, outDir: string): Promise<tf.
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { state: { type: 'string', default: '.cache/faces/run/state' }, out: { type: 'string', default: 'public/models/face-encoder' } } });
-  await tf.setBackend('cpu');
+  await nodeBackend('cpu');
   const model = await exportFace(values.state!, values.out!);
   console.log(`exported ${model.countParams()} params to ${values.out}`);
   model.dispose();

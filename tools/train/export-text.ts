@@ -26,6 +26,7 @@ import { configureTransformers } from '../../src/text/env.ts';
 import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { diskLoader, diskSaver, readTorchState, torchLinearToTf } from './tfjs-disk.ts';
 import { readMeldCsv } from '../data/text.ts';
+import { nodeBackend } from '../node/backend.ts';
 
 export function buildTextHead(pooledDim: number, embeddingDim = 64, numClasses: number = LABELS.length): tf.LayersModel {
   const input = tf.input({ shape: [pooledDim], name: 'pooled' });
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       'allow-remote': { type: 'boolean', default: false },
     },
   });
-  await tf.setBackend('cpu');
+  await nodeBackend('cpu');
   configureTransformers({ localModelPath: values['model-path'], allowRemoteModels: values['allow-remote'] });
   if (values.refit) {
     if (!values['train-meld']) throw new Error('--refit needs --train-meld <MELD-style csv>');

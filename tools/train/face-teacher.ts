@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { LABELS } from '../../src/labels.ts';
 import { readTensor, writeTensor } from './store.ts';
+import { nodeBackend } from '../node/backend.ts';
 
 /** face-api's output order (FaceExpressions.ts), mapped to EmoLens labels by meaning. */
 export const FACE_API_LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
@@ -34,8 +35,7 @@ export async function loadTeacher(modelDir = 'node_modules/@vladmandic/face-api/
   const require = createRequire(import.meta.url);
   // CommonJS Node build: shares this process's @tensorflow/tfjs engine (see src/video/face-detector.ts).
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
-  if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
-  await tf.ready();
+  await nodeBackend('wasm');
   const net = faceapi.nets.faceExpressionNet as ExpressionNet;
   await net.loadFromDisk(modelDir);
   return net;

@@ -52,11 +52,12 @@ export function buildWordTable(vocab: readonly string[], vectors: Record<string,
 export function vocabularyOf(tokenizer: TextTokenizer): string[] {
   const map = (tokenizer.tokenizer as unknown as { get_vocab(): Map<string, number> | Record<string, number> }).get_vocab();
   const entries: [string, number][] = map instanceof Map ? [...map.entries()] : Object.entries(map);
-  const vocab: string[] = new Array(entries.length);
+  // Filled with undefined (not a sparse array), so a missing id is found by indexOf.
+  const vocab = Array.from<string | undefined>({ length: entries.length });
   for (const [token, id] of entries) vocab[id] = token;
-  const holes = vocab.findIndex((t) => t === undefined);
+  const holes = vocab.indexOf(undefined);
   if (holes >= 0 || vocab.length !== entries.length) throw new Error(`tokenizer vocabulary is not dense (hole at id ${holes})`);
-  return vocab;
+  return vocab as string[];
 }
 
 async function main(): Promise<void> {

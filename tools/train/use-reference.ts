@@ -9,7 +9,6 @@
  *     --out .cache/use [--use-tokenizer <universal-sentence-encoder package>/dist/tokenizer/index.js] [--meld-dev <csv>]
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { diskLoader } from './tfjs-disk.ts';
 import { readMeldCsv } from '../data/text.ts';
+import { nodeBackend } from '../node/backend.ts';
 
 export const USE_PARITY_TEXTS = ['Oh my God, I cannot believe you did that!', "I'm so sorry... I didn't mean to hurt you.", 'hello world', 'We were on a break!'];
 
@@ -44,8 +44,7 @@ if (values['use-tokenizer']) {
   const require = createRequire(import.meta.url);
   const { Tokenizer } = require(resolve(values['use-tokenizer'])) as { Tokenizer: new (v: unknown) => { encode(t: string): number[] } };
   const reference = new Tokenizer(JSON.parse(readFileSync(join(values.tfjs!, 'vocab.json'), 'utf8')));
-  setWasmPaths(resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
-  await tf.setBackend('wasm');
+  await nodeBackend('wasm');
   const model = await tf.loadGraphModel(diskLoader(values.tfjs!));
   const texts = readMeldCsv(values['meld-dev']!).slice(0, 40).map((r) => r.text);
   texts.push('I', 'Oh my God!!! What the hell is THAT?', 'naïve café résumé 😀 ok');

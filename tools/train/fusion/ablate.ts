@@ -18,7 +18,7 @@ import { DEFAULT_FUSION_CONFIG, type FusionConfig } from '../../../src/fusion/mo
 import { disposeParams } from '../../../src/fusion/weights.ts';
 import type { EvalResult } from '../../../src/eval/metrics.ts';
 import { readFusionSplit, type Condition, type FusionSplit } from './data.ts';
-import { nodeBackend } from '../../node/models.ts';
+import { nodeBackend } from '../../node/backend.ts';
 import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
 /** The shipped teacher's architecture, and the student distilled from it (≤ 1/4 of its parameters). */

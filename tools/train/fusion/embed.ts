@@ -5,7 +5,7 @@
  * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool. Audio and faces come from
  * the encoder inputs that prepare-audio.ts / prepare-faces.ts computed with the page's own feature code.
  *
- *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--audio-cache .cache/audio] [--face-cache .cache/faces] [--faces-per-label 1500] [--dailydialog-dialogues 600]
+ *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--audio-cache .cache/audio] [--face-cache .cache/faces] [--faces-per-label 1500] [--dailydialog-dialogues 600] [--models public/models]
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { groupDialogues, readDailyDialog, readEmoryNlpCsv, readMeldCsv, type Utt
 import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node/models.ts';
 import { rng, type Dialogue } from './pseudo-align.ts';
 
-const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, 'dailydialog-dialogues': { type: 'string', default: '600' }, limit: { type: 'string' }, modalities: { type: 'string', default: 'text,audio,face' } } });
+const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, 'dailydialog-dialogues': { type: 'string', default: '600' }, limit: { type: 'string' }, models: { type: 'string', default: 'public/models' }, modalities: { type: 'string', default: 'text,audio,face' } } });
 // --modalities text: re-embed only what changed (each modality writes its own <modality>_{train,dev} files).
 const wanted = new Set(args.modalities!.split(','));
 const data = args.shared!, out = args.out!;
@@ -29,7 +29,7 @@ function stack(rows: Float32Array[]): { data: Float32Array; shape: number[] } {
 
 // Text: real dialogues keep their speakers, order and labels (EmoryNLP's Peaceful/Powerful stay as context, label -1).
 if (wanted.has('text')) {
-  const textEncoder = await loadTextEncoder();
+  const textEncoder = await loadTextEncoder(args.models);
   // DailyDialog: a seeded sample of its training dialogues that show at least one emotion (it is ~83% neutral, and
   // all 11k dialogues would multiply the epoch time by ten for little new signal).
   function dailyDialogSample(count: number): Utterance[] {
@@ -58,7 +58,7 @@ if (wanted.has('audio')) {
   const audioLabels = readTensor(join(audioCache, 'labels')).data, frames = readTensor(join(audioCache, 'frames')).data;
   const audioMeta = readTensor<{ files: string[]; corpus: string[] }>(join(audioCache, 'meta'));
   const [, T, M] = mel.shape, P = stats.shape[1];
-  const audioEncoder = await loadAudioEncoder();
+  const audioEncoder = await loadAudioEncoder(args.models);
   for (const [split, code] of [['train', 0], ['dev', 1]] as const) {
     // Dev voices are RAVDESS actors 17-20 only: TESS's two speakers are in training too (its dev split is by word),
     // so a TESS dev clip is a voice the encoder already knows and would make audio look like an oracle.
@@ -82,7 +82,7 @@ audioEncoder.dispose();
 // FER2013 Training (variety without embedding all 28k) and all of PublicTest.
 if (wanted.has('face')) {
   const faceCache = args['face-cache']!;
-  const faceEncoder = await loadFaceEncoder();
+  const faceEncoder = await loadFaceEncoder(args.models);
   const random = rng(7);
   for (const [split, prefix] of [['train', 'train'], ['dev', 'val']] as const) {
     const x = readTensor(join(faceCache, `${prefix}_x`)), y = readTensor(join(faceCache, `${prefix}_y`)).data;

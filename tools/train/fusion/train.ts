@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FUSION_CONFIG, type FusionConfig, type FusionKind, type RouterKind } from '../../../src/fusion/model.ts';
 import { readFusionSplit } from './data.ts';
-import { nodeBackend } from '../../node/models.ts';
+import { nodeBackend } from '../../node/backend.ts';
 import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
 export const FUSION_OPTIONS = {

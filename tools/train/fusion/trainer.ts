@@ -79,10 +79,15 @@ function teacherLogits(teacher: LinearClassifier, input: FusionInput): tf.Tensor
   return tf.tidy(() => input.text.reshape([B * T, D]).matMul(teacher.w).add(teacher.b).reshape([B, T, teacher.w.shape[1]]) as tf.Tensor3D);
 }
 
+/** The dev conversations a run with `seed` is scored on (the release check scores the saved model on the same). */
+export function devConversations(dev: FusionSplit, seed: number): AlignedDialogue[] {
+  return pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + seed });
+}
+
 export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.out, { recursive: true });
   const config = o.config;
-  const devDialogues = pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + o.seed });
+  const devDialogues = devConversations(dev, o.seed);
   const params = initFusionParams(config, o.seed);
   const needsTextTeacher = Boolean(o.ikd || (o.magtkd && o.magtkd.epochs > 0));
   const textTeacher = needsTextTeacher ? await loadTextTeacher(o.textHead) : undefined;
