@@ -40,3 +40,6 @@ export interface EngineMethods {
 }
 
 export type EngineMethod = keyof EngineMethods;
+
+/** What the face Worker may call in the inference Worker, over the port `connectFacePort` serves. */
+export type EngineFaceMethods = Pick<EngineMethods, 'embedFaces'>;

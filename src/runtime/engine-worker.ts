@@ -5,9 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Engine } from './engine.ts';
-import type { EngineMethods } from './engine-protocol.ts';
+import type { EngineFaceMethods, EngineMethods } from './engine-protocol.ts';
 import { notifyPage, servePort, serveRpc } from './worker-rpc-host.ts';
-import type { EngineFaceMethods } from '../video/face-worker-protocol.ts';
 
 let engine: Engine | undefined;
 /** Stops serving the face Worker's current port. */

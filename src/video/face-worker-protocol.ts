@@ -9,11 +9,6 @@ import type { ModalityEmbedding } from '../session/results.ts';
  */
 export interface FaceObservation { box: FaceBox | null; score: number; crop: Float32Array | null; width: number; height: number; ms: number; face?: ModalityEmbedding }
 
-/** What the face Worker may call in the inference Worker over the port the page links them with. */
-export interface EngineFaceMethods {
-  embedFaces(crops: Float32Array[]): ModalityEmbedding[];
-}
-
 export interface FaceWorkerMethods {
   /**
    * Loads the detector from `vendorBaseUrl` (absolute URL): face-api/ holds its weights, checked against the folder's

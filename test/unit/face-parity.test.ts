@@ -10,15 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
 import { FaceEncoder } from '../../src/video/face-encoder.ts';
+import { maxAbsDiff } from '../helpers/compare.ts';
 
 const dir = join(process.env.EMOLENS_MODELS ?? 'public/models', 'face-encoder');
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test('tfjs face encoder matches PyTorch reference outputs', async () => {
   await tf.setBackend('cpu');

@@ -12,6 +12,7 @@ import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { TextTokenizer, formatTurnWithContext } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader, loadLayersModelFromDisk } from '../../tools/train/tfjs-disk.ts';
+import { maxAbsDiff } from '../helpers/compare.ts';
 
 const PARITY = 'public/models/text-encoder-compact/parity';
 configureTransformers({ localModelPath: 'public/models', allowRemoteModels: false });
@@ -22,13 +23,6 @@ const pooled = readTensor(`${PARITY}/pooled`);
 const embedding = readTensor(`${PARITY}/embedding`);
 const logits = readTensor(`${PARITY}/logits`);
 const [rows, L] = ids.shape;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test('reference sentences tokenize to the ids PyTorch saw', async () => {
   assert.equal(texts.length, rows);

@@ -13,6 +13,7 @@ import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { TextTokenizer } from '../../src/text/tokenizer.ts';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { maxAbsDiff } from '../helpers/compare.ts';
 
 // EMOLENS_MODELS names another models folder (the release checks its staged export this way).
 const MODELS = process.env.EMOLENS_MODELS ?? 'public/models';
@@ -22,13 +23,6 @@ const pooled = readTensor<{ texts: string[]; ids: number[][]; referenceIds: numb
 const { texts, referenceIds } = pooled.meta;
 const embedding = readTensor(`${PARITY}/embedding`);
 const logits = readTensor(`${PARITY}/logits`);
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test('tokenizer.json reproduces the USE SentencePiece tokenizer (no special tokens) and decodes back', async () => {
   const tok = await TextTokenizer.load('text-encoder');
