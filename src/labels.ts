@@ -21,6 +21,19 @@ const SYNONYMS: Record<string, Label> = {
   surprise: 'surprise', surprised: 'surprise', pleasant_surprise: 'surprise', 'pleasant surprise': 'surprise', ps: 'surprise',
 };
 
+/**
+ * Speech corpora whose labels are codes in file names rather than words (the corpus's own spelling → label). The
+ * others name their classes in words that `toLabel` reads: TESS and ESD folders, nEMO file names, URDU folders.
+ * RAVDESS: the emotion field of `03-01-EE-…`; CREMA-D: the third `_` field; SAVEE: the letters after `_` (test
+ * `sa`/`su` before the single letters); EMOVO (Italian): the first `-` field.
+ */
+export const CORPUS_LABEL_CODES = {
+  ravdess: { '01': 'neutral', '02': 'neutral', '03': 'joy', '04': 'sadness', '05': 'anger', '06': 'fear', '07': 'disgust', '08': 'surprise' },
+  'crema-d': { NEU: 'neutral', HAP: 'joy', SAD: 'sadness', ANG: 'anger', FEA: 'fear', DIS: 'disgust' },
+  savee: { sa: 'sadness', su: 'surprise', a: 'anger', d: 'disgust', f: 'fear', h: 'joy', n: 'neutral' },
+  emovo: { neu: 'neutral', gio: 'joy', tri: 'sadness', rab: 'anger', pau: 'fear', dis: 'disgust', sor: 'surprise' },
+} as const satisfies Record<string, Record<string, Label>>;
+
 /** Maps a dataset's label spelling onto the seven labels, or `undefined` when it has no match (e.g. EmoryNLP "Powerful"). */
 export function toLabel(raw: string): Label | undefined {
   return SYNONYMS[raw.trim().toLowerCase()];

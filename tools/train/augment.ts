@@ -17,12 +17,12 @@ export { mulberry32, type Rng } from './random.ts';
 import type { Rng } from './random.ts';
 
 /** Standard normal sample (Box–Muller). */
-function gauss(rng: Rng): number {
+export function gauss(rng: Rng): number {
   const u = Math.max(rng(), 1e-12), v = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
+export const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
 
 export function meanSquare(x: Float32Array): number {
   let s = 0;
@@ -65,7 +65,7 @@ export function addNoise(pcm: Float32Array, snrDb: number, color: 'white' | 'pin
 }
 
 /** Resamples the whole clip from `from` Hz to `to` Hz (integer rates) with the shared windowed-sinc `Resampler`. */
-function resample(pcm: Float32Array, from: number, to: number): Float32Array {
+export function resample(pcm: Float32Array, from: number, to: number): Float32Array {
   if (from === to) return pcm.slice();
   const r = new Resampler(from, to);
   const a = r.process(pcm), b = r.flush();
@@ -120,7 +120,7 @@ export function pitchShift(pcm: Float32Array, semitones: number): Float32Array {
 }
 
 /** Linear convolution (output truncated to the input length) by FFT overlap-add. */
-function convolve(x: Float32Array, h: Float32Array): Float32Array {
+export function convolve(x: Float32Array, h: Float32Array): Float32Array {
   let size = 1;
   while (size < 2 * h.length) size <<= 1;
   const block = size - h.length + 1;
@@ -166,7 +166,7 @@ export function reverb(pcm: Float32Array, rt60: number, wet: number, rng: Rng, s
 }
 
 /** RBJ biquad high-pass (Q = 1/√2), run once forwards. */
-function highPass(x: Float32Array, fc: number, sampleRate: number): Float32Array {
+export function highPass(x: Float32Array, fc: number, sampleRate: number): Float32Array {
   const w0 = (2 * Math.PI * fc) / sampleRate, alpha = Math.sin(w0) / (2 * Math.SQRT1_2), c = Math.cos(w0);
   const a0 = 1 + alpha;
   const b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, b2 = (1 + c) / 2 / a0, a1 = (-2 * c) / a0, a2 = (1 - alpha) / a0;
