@@ -23,24 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { AUDIO_FEATURES, PROSODY_STATS_DIM, PROSODY_STATS_NAMES, encoderInput, extractAudioFeatures } from '../../src/audio/features.ts';
 import { LABELS } from '../../src/labels.ts';
 import { decodeAudioFile } from '../data/audio-decode.ts';
-import { readRavdessFolder, readSpeechFolder, readTessFolder, tessWord, type SpeechItem } from '../data/speech.ts';
+import { fnv1a, readRavdessFolder, readSpeechFolder, readTessFolder, speechSplit, tessWord, type SpeechItem } from '../data/speech.ts';
 import { writeTensor } from './store.ts';
 import { AUGMENT_DEFAULTS, augment, mulberry32 } from './augment.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-/** FNV-1a 32-bit: a stable hash for word/file based splits. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-  return h >>> 0;
-}
-
-/** 'train' or 'dev' for one item (see the header). */
-export function splitOf(item: SpeechItem): 'train' | 'dev' {
-  if (item.corpus === 'ravdess') return Number(item.speaker.replace(/\D/g, '')) >= 17 ? 'dev' : 'train';
-  const key = item.corpus === 'tess' ? tessWord(item.path) : basename(item.path);
-  return fnv1a(key) % 100 < 15 ? 'dev' : 'train';
-}
 
 function spread<T>(items: T[], limit: number | undefined): T[] {
   if (!limit || items.length <= limit) return items;
@@ -77,7 +64,7 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
   const T = AUDIO_FEATURES.maxFrames, M = AUDIO_FEATURES.nMels, P = PROSODY_STATS_DIM;
   const base = items.length;
   const K = Math.max(0, Math.floor(opts.augment ?? 0));
-  const baseSplit = items.map((it) => splitOf(it));
+  const baseSplit = items.map((it) => speechSplit(it));
   // Row layout: the originals 0..base-1, then K copies per train original, in order.
   const copyRow = new Int32Array(base).fill(-1);
   let rows = base;
