@@ -1,7 +1,7 @@
 /**
  * Copies the runtime files that npm packages ship into public/vendor/ so the app serves them itself
- * (never a CDN): onnxruntime-web's WASM for Transformers.js, tfjs' WASM backend binaries, and face-api's
- * tiny face detector weights, with a manifest.json (bytes + SHA-256 of each file) that the face worker checks the
+ * (never a CDN): onnxruntime-web's WASM for Transformers.js, tfjs' WASM backend binaries, face-api's
+ * tiny face detector weights and the Silero voice-activity model, with a manifest.json (bytes + SHA-256 of each file) that the face worker checks the
  * detector's weights against. public/vendor/ is generated (git-ignored); `npm start`, `npm run build` and the tests run this.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -37,6 +37,8 @@ const counts = {
   ort: copyMatching(join(packageDir('onnxruntime-web'), 'dist'), join(out, 'ort'), /^ort-wasm-simd-threaded.*\.(wasm|mjs)$/),
   tfjsWasm: copyMatching(join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist'), join(out, 'tfjs-wasm'), /\.wasm$/),
   faceApi: copyMatching(join(packageDir('@vladmandic/face-api'), 'model'), join(out, 'face-api'), /^tiny_face_detector_model/),
+  // Silero VAD v5 (MIT, the model of snakers4/silero-vad) as @ricky0123/vad-web ships it: the voice-activity model.
+  silero: copyMatching(join(packageDir('@ricky0123/vad-web'), 'dist'), join(out, 'silero'), /^silero_vad_v5\.onnx$/),
 };
 // A face photo for the benchmark page's fixed frame (ships with face-api; MIT).
 copyFileSync(join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'), join(out, 'bench-face.jpg'));

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 log=$(mktemp -d)
 status=0
 
+echo "== runtime assets (public/vendor: the unit tests read the voice-activity model from there too)"
+npx tsx tools/setup-assets.ts || status=1
+
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || status=1
 

@@ -9,7 +9,8 @@
  *
  * `TurnSegmenter` groups speech frames into turns: a turn starts at the first speech frame (plus `preRollMs` of audio
  * before it, so soft onsets are kept), ends once `endSilenceMs` of non-speech follows (the hangover), is dropped if
- * it holds less than `minSpeechMs` of speech, and is cut at `maxTurnS` (the next turn continues seamlessly).
+ * it holds less than `minSpeechMs` of speech, and is cut at `maxTurnS` (the next turn continues seamlessly). Frames
+ * can also come with their decision made by another model (`pushFrame`; silero-vad.ts).
  */
 import { AUDIO_FEATURES } from './features.ts';
 
@@ -149,6 +150,22 @@ export class TurnSegmenter {
         this.frameFill = 0;
       }
     }
+    this.trim();
+    return out;
+  }
+
+  /**
+   * Feeds one frame whose speech decision was made elsewhere (another voice-activity model, e.g. Silero); its length
+   * must be `frameSamples`. Not to be mixed with `push` on one stream.
+   */
+  pushFrame(frame: Float32Array, speech: boolean): Turn[] {
+    const F = this.options.frameSamples;
+    if (frame.length !== F) throw new Error(`TurnSegmenter.pushFrame: a frame is ${F} samples, got ${frame.length}`);
+    if (this.frameFill) throw new Error('TurnSegmenter.pushFrame: push() left a partial frame on this stream');
+    const out: Turn[] = [];
+    this.chunks.push(frame.slice());
+    this.step(speech, this.nextFrame, out);
+    this.nextFrame += F;
     this.trim();
     return out;
   }

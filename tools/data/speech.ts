@@ -146,9 +146,9 @@ export function readNemo(dir: string): SpeechItem[] {
 /** URDU (natural talk-show speech): `<Emotion>/<speaker>_F<n>_<E><m>.*`; speaker = the first field. */
 export function readUrdu(dir: string): SpeechItem[] {
   return audioFiles(dir).flatMap((path) => {
+    const m = /^(S[MF]\d+)_F\d+_[A-Z]\d+$/.exec(stem(path));
     const label = toLabelIndex(basename(join(path, '..')));
-    const speaker = stem(path).split('_')[0];
-    return label < 0 ? [] : [{ path, label, speaker, corpus: 'urdu' as const }];
+    return !m || label < 0 ? [] : [{ path, label, speaker: m[1], corpus: 'urdu' as const }];
   });
 }
 
@@ -207,11 +207,15 @@ export function classesOf(items: readonly SpeechItem[]): number[] {
   return [...new Set(items.map((i) => i.label))].sort((a, b) => a - b).filter((l) => l >= 0 && l < LABELS.length);
 }
 
-/** Detects the layout: RAVDESS names anywhere → ravdess; TESS subfolders → tess; otherwise `<label>/` folders. */
+/**
+ * Reads a folder in any known layout: every corpus reader is tried and the one that reads the most files wins
+ * (ties go to the more specific reader, in SPEECH_CORPORA's order); `<label>/` folders when none reads anything.
+ */
 export function readSpeechFolder(dir: string): SpeechItem[] {
-  const ravdess = readRavdessFolder(dir);
-  if (ravdess.length) return ravdess;
-  const isTess = readdirSync(dir).some((n) => TESS_FOLDER.test(n) && statSync(join(dir, n)).isDirectory());
-  if (isTess) return readTessFolder(dir);
-  return readLabelFolders(dir);
+  let best: SpeechItem[] = [];
+  for (const info of Object.values(SPEECH_CORPORA)) {
+    const items = info.read(dir);
+    if (items.length > best.length) best = items;
+  }
+  return best.length ? best : readLabelFolders(dir);
 }

@@ -2,10 +2,13 @@
  * The evaluation CLI, for the shipped models in public/models:
  *
  *   npm run eval -- text   --data <MELD-style csv | manifest csv>          [--json out.json]
- *   npm run eval -- audio  --data <RAVDESS/TESS/label folder | manifest>    [--json out.json]
+ *   npm run eval -- audio  --data <a speech corpus folder | label folder | manifest> [--degrade <condition>] [--split dev|train|all] [--json out.json]
  *   npm run eval -- face   --data <label folder (FER2013, CK+) | manifest>  [--json out.json]
- *   npm run eval -- fusion --dialogues <MELD-style csv> --audio <dir> --faces <dir> [--seed N] [--json out.json]
+ *   npm run eval -- fusion --dialogues <MELD-style csv> --audio <dir> --faces <dir> [--degrade <condition>] [--seed N] [--json out.json]
  *
+ * --degrade plays every audio clip through a recording condition first (tools/train/degrade.ts: none, noise10,
+ * noise0, room, far, babble10, call; seeded by --seed and the clip, the same transforms training draws from).
+ * --split keeps one side of the corpus's own train/dev rule (tools/data/speech.ts `speechSplit`); default all.
  * Prints accuracy, weighted F1 (MELD's standard metric), macro F1, per-class F1 and the confusion matrix.
  * A manifest is a CSV with header `path_or_text,label[,speaker,dialogue_id]`.
  */
@@ -14,7 +17,9 @@ import { parseArgs } from 'node:util';
 import { evaluate, formatReport, argmaxRows, type EvalResult } from '../../src/eval/metrics.ts';
 import { readManifest } from '../data/manifest.ts';
 import { groupDialogues, readMeldCsv, readEmoryNlpCsv, type Utterance } from '../data/text.ts';
-import { readSpeechFolder } from '../data/speech.ts';
+import { readSpeechFolder, speechSplit, type SpeechItem } from '../data/speech.ts';
+import { degradation } from '../train/degrade.ts';
+import { decodeAudioFile } from '../data/audio-decode.ts';
 import { readLabelFolders } from '../data/faces.ts';
 import { readCsvRecords } from '../data/csv.ts';
 import { embedAudioFiles, embedFaceImages, embedTexts, loadAudioEncoder, loadFaceEncoder, loadFusion, loadTextEncoder, MODELS_DIR } from '../node/models.ts';
@@ -32,12 +37,17 @@ const { values: args, positionals } = parseArgs({
   options: {
     data: { type: 'string' }, json: { type: 'string' }, models: { type: 'string', default: MODELS_DIR },
     dialogues: { type: 'string' }, audio: { type: 'string' }, faces: { type: 'string' }, seed: { type: 'string', default: '1' },
-    limit: { type: 'string' },
+    limit: { type: 'string' }, degrade: { type: 'string', default: 'none' }, split: { type: 'string', default: 'all' },
   },
 });
 
 const progress = (what: string, total: number) => (done: number): void => { process.stderr.write(`\r${what}: ${done}/${total}`); if (done >= total) process.stderr.write('\n'); };
-const limit = <T>(items: T[]): T[] => (args.limit ? items.slice(0, Number(args.limit)) : items);
+/** --limit N: N items spread evenly over the list (files are sorted by speaker and emotion: the first N would not be a sample). */
+const limit = <T>(items: T[]): T[] => {
+  const n = args.limit ? Number(args.limit) : 0;
+  if (!n || items.length <= n) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
+};
 
 function requirePath(flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`missing --${flag}`);
@@ -79,10 +89,32 @@ async function evalText(path: string): Promise<EvalResult> {
   return evaluate(keep.map((i) => utterances[i].label), argmaxRows(keep.map((i) => probs[i])));
 }
 
+/** Speech files of one side of the corpus split (--split), labelled. */
+function readSpeech(path: string): { path: string; label: number }[] {
+  if (!['all', 'dev', 'train'].includes(args.split!)) throw new UsageError(`--split must be dev, train or all, got ${args.split}`);
+  if (isCsv(path) || args.split === 'all') return readFiles(path, readSpeechFolder);
+  return readFiles(path, (dir) => readSpeechFolder(dir).filter((i: SpeechItem) => speechSplit(i) === args.split));
+}
+
+/**
+ * The --degrade condition as a per-clip transform (undefined for none). Babble needs other talkers: 16 clips spread
+ * over the evaluated set, decoded once.
+ */
+async function audioCondition(items: { path: string }[]): Promise<((pcm: Float32Array, index: number) => Promise<Float32Array>) | undefined> {
+  if (args.degrade === 'none') return undefined;
+  let condition: ReturnType<typeof degradation>;
+  try { condition = degradation(args.degrade!); } catch (error) { throw new UsageError((error as Error).message); }
+  const babblePool = args.degrade!.startsWith('babble')
+    ? await Promise.all(Array.from({ length: Math.min(16, items.length) }, (_, k) => decodeAudioFile(items[Math.floor((k * items.length) / Math.min(16, items.length))].path)))
+    : undefined;
+  const seed = Number(args.seed);
+  return (pcm, index) => condition.apply(pcm, seed * 1_000_003 + index, { babblePool });
+}
+
 async function evalAudio(path: string): Promise<EvalResult> {
-  const items = limit(readFiles(path, readSpeechFolder));
+  const items = limit(readSpeech(path));
   const encoder = await loadAudioEncoder(args.models);
-  const { probs } = await embedAudioFiles(encoder, items.map((i) => i.path), progress('audio', items.length));
+  const { probs } = await embedAudioFiles(encoder, items.map((i) => i.path), progress('audio', items.length), await audioCondition(items));
   encoder.dispose();
   return evaluate(items.map((i) => i.label), argmaxRows(probs));
 }
@@ -100,14 +132,14 @@ async function evalFace(path: string): Promise<EvalResult> {
 async function evalFusion(): Promise<Record<string, EvalResult>> {
   const dialoguesCsv = requirePath('dialogues', args.dialogues);
   const utterances = readTextData(dialoguesCsv);
-  const audioItems = readFiles(requirePath('audio', args.audio), readSpeechFolder);
+  const audioItems = readSpeech(requirePath('audio', args.audio));
   const faceItems = readFiles(requirePath('faces', args.faces), readLabelFolders);
 
   const textEncoder = await loadTextEncoder(args.models);
   const text = await embedTexts(textEncoder, utterances, progress('text', utterances.length));
   await textEncoder.dispose();
   const audioEncoder = await loadAudioEncoder(args.models);
-  const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length));
+  const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length), await audioCondition(audioItems));
   audioEncoder.dispose();
   const faceEncoder = await loadFaceEncoder(args.models);
   const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length));
@@ -142,7 +174,7 @@ async function main(): Promise<void> {
   else throw new UsageError(mode ? `unknown mode "${mode}"` : 'missing mode');
 
   if (mode === 'fusion') for (const [condition, r] of Object.entries(result)) console.log(formatReport(r as EvalResult, `fusion · ${condition}`));
-  else console.log(formatReport(result as EvalResult, `${mode} · ${args.data}`));
+  else console.log(formatReport(result as EvalResult, `${mode} · ${args.data}${args.split !== 'all' ? ` · ${args.split} split` : ''}${args.degrade !== 'none' ? ` · ${args.degrade}` : ''}`));
   if (args.json) { writeFileSync(args.json, JSON.stringify(result, null, 1) + '\n'); console.log(`wrote ${args.json}`); }
 }
 

@@ -70,10 +70,15 @@ export async function loadAudioEncoder(modelsDir = MODELS_DIR): Promise<AudioEnc
   return AudioEncoder.load(modelsLoader(modelsDir).layersModelHandler('audio-encoder'));
 }
 
-export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void): Promise<Embedded> {
+/**
+ * Embeds audio files (decoded to 16 kHz mono). `transform` changes each clip first (the evaluation's recording
+ * conditions, e.g. a room): it gets the clip and its index.
+ */
+export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (pcm: Float32Array, index: number) => Promise<Float32Array>): Promise<Embedded> {
   const out: Embedded = { embeddings: [], probs: [] };
   for (const [i, path] of paths.entries()) {
-    const r = await encoder.embed(extractAudioFeatures(await decodeAudioFile(path)));
+    const pcm = await decodeAudioFile(path);
+    const r = await encoder.embed(extractAudioFeatures(transform ? await transform(pcm, i) : pcm));
     out.embeddings.push(r.embedding); out.probs.push(r.probs);
     if (i % 50 === 49) onProgress?.(i + 1);
   }

@@ -79,7 +79,7 @@ export async function exportAudio(stateDir: string, outDir: string, options: { c
   });
   await model.save(diskSaver(outDir));
   if (options.copyExtras ?? true) {
-    for (const f of ['metrics.json', 'metrics_tess.json', 'metrics_all.json', 'train.log']) {
+    for (const f of ['metrics.json', 'metrics_tess.json', 'metrics_all.json', 'metrics_corpora.json', 'train.log']) {
       if (existsSync(join(stateDir, f))) copyFileSync(join(stateDir, f), join(outDir, f));
     }
     mkdirSync(join(outDir, 'parity'), { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * Writes the audio encoder's training tensors from RAVDESS and/or TESS (or any folder `readSpeechFolder` reads):
+ * Writes the audio encoder's training tensors from the speech corpora (or any folder `readSpeechFolder` reads):
  * every clip is decoded to 16 kHz mono (ffmpeg), goes through the SAME `extractAudioFeatures` + `encoderInput`
  * as the live page, and lands in the shared tensor store:
  *   mel [N, T, 64] float32 (T = AUDIO_FEATURES.maxFrames), prosody_stats [N, P] float32, labels [N] int32,
@@ -10,10 +10,14 @@
  *
  *   npx tsx tools/train/prepare-audio.ts --ravdess ../shared/data/audio/ravdess --tess ../shared/data/audio/tess --out .cache/audio [--limit N]
  *
+ *   npx tsx tools/train/prepare-audio.ts --corpora ../shared/data/audio [--only a,b | --exclude c] --out .cache/audio-all
+ *
+ * --corpora reads every corpus of tools/data/speech.ts SPEECH_CORPORA under the folder (each split by its own
+ * speaker-disjoint rule); --exclude leaves one out (leave-one-corpus-out training).
  * --limit N keeps at most N clips per corpus (spread over the list), for quick runs. --folder DIR adds any other
  * folder (layout auto-detected).
- * --augment K appends K augmented copies of every TRAIN clip (src/audio/augment.ts, `AUGMENT_DEFAULTS`, seeded by
- * --seed and the clip index) after the originals; dev clips are never augmented. Each file is decoded once for all
+ * --augment K appends K augmented copies of every TRAIN clip (--augment-kind basic: augment.ts `AUGMENT_DEFAULTS`;
+ * room: acoustics.ts `augmentRoom`, rooms, microphones, AGC, babble, codecs; seeded by --seed and the clip index) after the originals; dev clips are never augmented. Each file is decoded once for all
  * its copies; --pcm-cache DIR keeps decoded 16 kHz PCM (float32 .f32 files) so later runs skip ffmpeg. Copies are
  * marked in the meta JSON (`augmentOf`: source row, -1 for originals).
  */
@@ -23,9 +27,11 @@ import { fileURLToPath } from 'node:url';
 import { AUDIO_FEATURES, PROSODY_STATS_DIM, PROSODY_STATS_NAMES, encoderInput, extractAudioFeatures } from '../../src/audio/features.ts';
 import { LABELS } from '../../src/labels.ts';
 import { decodeAudioFile } from '../data/audio-decode.ts';
-import { fnv1a, readRavdessFolder, readSpeechFolder, readTessFolder, speechSplit, tessWord, type SpeechItem } from '../data/speech.ts';
+import { SPEECH_CORPORA, fnv1a, readRavdessFolder, readSpeechCorpora, readSpeechFolder, readTessFolder, speechSplit, tessWord, type SpeechCorpus, type SpeechItem } from '../data/speech.ts';
 import { writeTensor } from './store.ts';
-import { AUGMENT_DEFAULTS, augment, mulberry32 } from './augment.ts';
+import { AUGMENT_DEFAULTS, augment, mulberry32, type Rng } from './augment.ts';
+import { ROOM_AUGMENT, augmentRoom } from './acoustics.ts';
+import { codecPass } from './codec.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 
@@ -37,8 +43,18 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
 
 export interface PrepareOptions {
   ravdess?: string; tess?: string; folders?: string[]; out: string; limit?: number; concurrency?: number; quiet?: boolean;
+  /** Every corpus of SPEECH_CORPORA found under this folder (../shared/data/audio); `only`/`exclude` pick among them. */
+  corpora?: string; only?: SpeechCorpus[]; exclude?: SpeechCorpus[];
   augment?: number; seed?: number; pcmCache?: string;
+  /**
+   * 'basic' (augment.ts `augment`: the v2 recipe) or 'room' (acoustics.ts `augmentRoom`: rooms, microphones, AGC,
+   * babble of other training clips, Opus/MP3). Default 'basic'.
+   */
+  augmentKind?: 'basic' | 'room';
 }
+
+/** How many training clips the babble of 'room' copies is drawn from (other talkers, picked by the seed). */
+const BABBLE_POOL = 32;
 
 /** Decodes a file to 16 kHz mono, through the optional on-disk PCM cache (keyed by the path's FNV hash). */
 async function decodeCached(path: string, cache: string | undefined): Promise<Float32Array> {
@@ -56,6 +72,10 @@ async function decodeCached(path: string, cache: string | undefined): Promise<Fl
 
 export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; train: number; dev: number }> {
   const items: SpeechItem[] = [];
+  if (opts.corpora) {
+    const names = (Object.keys(SPEECH_CORPORA) as SpeechCorpus[]).filter((c) => (!opts.only || opts.only.includes(c)) && !opts.exclude?.includes(c));
+    for (const name of names) items.push(...spread(readSpeechCorpora(opts.corpora, [name]), opts.limit));
+  }
   if (opts.ravdess) items.push(...spread(readRavdessFolder(opts.ravdess), opts.limit));
   if (opts.tess) items.push(...spread(readTessFolder(opts.tess), opts.limit));
   for (const f of opts.folders ?? []) items.push(...spread(readSpeechFolder(f), opts.limit));
@@ -78,6 +98,17 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
   const frames = new Int32Array(n);
   const split = new Int32Array(n);
   const started = Date.now();
+  const kind = opts.augmentKind ?? 'basic';
+  // Babble for 'room' copies: training clips of other talkers, the same pool for every copy of this run.
+  let babblePool: Float32Array[] = [];
+  if (K > 0 && kind === 'room') {
+    const pick = mulberry32(((opts.seed ?? 0) * 7919 + 13) >>> 0);
+    const train = items.map((_, i) => i).filter((i) => baseSplit[i] === 'train');
+    const chosen = Array.from({ length: Math.min(BABBLE_POOL, train.length) }, () => train[Math.floor(pick() * train.length)]);
+    babblePool = await Promise.all(chosen.map((i) => decodeCached(items[i].path, opts.pcmCache)));
+  }
+  const copy = (pcm: Float32Array, rng: Rng): Promise<Float32Array> =>
+    kind === 'room' ? augmentRoom(pcm, rng, { babblePool, codec: codecPass }) : Promise.resolve(augment(pcm, rng));
   let next = 0, done = 0;
   // A small pool: ffmpeg decodes in its own process while this one computes features.
   const worker = async () => {
@@ -97,7 +128,7 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
       put(i, pcm);
       for (let k = 0; k < K && copyRow[i] >= 0; k++) {
         // Seeded per (seed, clip, copy): the same command reproduces every copy whatever the pool's order.
-        put(copyRow[i] + k, augment(pcm, mulberry32(((opts.seed ?? 0) * 1_000_003 + i * 97 + k + 1) >>> 0)));
+        put(copyRow[i] + k, await copy(pcm, mulberry32(((opts.seed ?? 0) * 1_000_003 + i * 97 + k + 1) >>> 0)));
       }
       if (!opts.quiet && (done % 200 < 1 + K || done === n)) {
         const s = (Date.now() - started) / 1000;
@@ -114,12 +145,14 @@ export async function prepareAudio(opts: PrepareOptions): Promise<{ n: number; t
   writeTensor(join(out, 'frames'), frames, [n], {});
   writeTensor(join(out, 'meta'), split, [n], {
     split: ['train', 'dev'],
-    splitRule: 'RAVDESS actors 1-16 train, 17-20 dev; TESS by FNV-1a(word) % 100 < 15 → dev; other folders by file name hash',
+    splitRule: Object.fromEntries(Object.entries(SPEECH_CORPORA).map(([name, info]) => [name, info.split])),
     files: items.map((it) => it.path), speakers: items.map((it) => it.speaker), corpus: items.map((it) => it.corpus),
+    languages: items.map((it) => (it.corpus in SPEECH_CORPORA ? SPEECH_CORPORA[it.corpus as keyof typeof SPEECH_CORPORA].language : '')),
     words: items.map((it) => (it.corpus === 'tess' ? tessWord(it.path) : '')),
     features: AUDIO_FEATURES,
     // Augmented copies (rows base..n-1): files/speakers/corpus/words above describe the originals only.
-    originals: base, augmentOf: Array.from(augmentOf), augment: K > 0 ? { copies: K, seed: opts.seed ?? 0, options: AUGMENT_DEFAULTS } : null,
+    originals: base, augmentOf: Array.from(augmentOf),
+    augment: K > 0 ? { copies: K, seed: opts.seed ?? 0, kind, options: kind === 'room' ? ROOM_AUGMENT : AUGMENT_DEFAULTS, babblePool: kind === 'room' ? babblePool.length : 0 } : null,
   });
   const dev = split.reduce((a, b) => a + b, 0);
   if (!opts.quiet) console.log(`prepare-audio: wrote ${n} clips (${n - dev} train, ${dev} dev) to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -132,11 +165,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ravdess: { type: 'string' }, tess: { type: 'string' }, folder: { type: 'string', multiple: true },
       out: { type: 'string', default: '.cache/audio' }, limit: { type: 'string' }, concurrency: { type: 'string' },
       augment: { type: 'string' }, seed: { type: 'string' }, 'pcm-cache': { type: 'string' },
+      corpora: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, 'augment-kind': { type: 'string' },
     },
   });
+  const kind = values['augment-kind'] ?? 'basic';
+  if (kind !== 'basic' && kind !== 'room') throw new Error(`prepare-audio: --augment-kind must be basic or room, got ${kind}`);
   await prepareAudio({
     ravdess: values.ravdess, tess: values.tess, folders: values.folder, out: values.out!,
     limit: values.limit ? Number(values.limit) : undefined, concurrency: values.concurrency ? Number(values.concurrency) : 2,
     augment: values.augment ? Number(values.augment) : 0, seed: values.seed ? Number(values.seed) : 0, pcmCache: values['pcm-cache'],
+    corpora: values.corpora, only: values.only?.split(',') as SpeechCorpus[] | undefined, exclude: values.exclude?.split(',') as SpeechCorpus[] | undefined,
+    augmentKind: kind,
   });
 }

@@ -132,6 +132,16 @@ def main():
                     help="another prepare-audio store whose augmented train copies are appended to the training set")
     ap.add_argument("--ravdess-repeat", type=int, default=1,
                     help="show each RAVDESS training clip this many times per epoch (TESS is learnt long before RAVDESS)")
+    ap.add_argument("--balance", choices=["none", "corpus"], default="none",
+                    help="corpus: draw each epoch so every corpus weighs sqrt(its size) and, within it, its classes weigh "
+                         "alike (no class weights then); none: every clip once, class-weighted loss")
+    ap.add_argument("--epoch-size", type=int, default=0, help="clips drawn per epoch with --balance corpus (default: the train rows)")
+    ap.add_argument("--mask-missing", action="store_true",
+                    help="score each clip only among the classes its corpus has (CREMA-D has no surprise: it must not "
+                         "teach that surprise never sounds like that)")
+    ap.add_argument("--select", choices=["dev-wf1", "corpus-mean-acc"], default="dev-wf1",
+                    help="best epoch by weighted F1 over all dev clips, or by the mean over corpora of dev accuracy")
+    ap.add_argument("--channels", default="16,32,64,64", help="conv widths")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -184,10 +194,35 @@ def main():
     counts = np.bincount(labels_np[tr], minlength=7).astype(np.float64)
     weights = len(tr) / (7 * np.maximum(counts, 1))
     weights[counts == 0] = 0
-    log(f"train label counts {counts.astype(int).tolist()}, class weights {np.round(weights, 3).tolist()}")
-    criterion = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
+    corpora = sorted(set(corpus[tr].tolist()))
+    # The classes each corpus has (from its training clips): with --mask-missing a clip is scored among those only.
+    present = {c: sorted(set(labels_np[tr][corpus[tr] == c].tolist())) for c in corpora}
+    class_mask = torch.ones(len(labels_np), 7, dtype=torch.bool)
+    if args.mask_missing:
+        for c in corpora:
+            rows = torch.from_numpy(np.where(corpus == c)[0])
+            m = torch.zeros(7, dtype=torch.bool)
+            m[present[c]] = True
+            class_mask[rows] = m
+    log(f"corpora {corpora}; classes present {json.dumps({c: [LABELS[k] for k in v] for c, v in present.items()})}")
+    draw_p = None
+    if args.balance == "corpus":
+        corp_tr, lab_tr = corpus[tr], labels_np[tr]
+        mass = {c: math.sqrt(float((corp_tr == c).sum())) for c in corpora}
+        total = sum(mass.values())
+        draw_p = np.zeros(len(tr))
+        for c in corpora:
+            for y in present[c]:
+                sel = (corp_tr == c) & (lab_tr == y)
+                draw_p[sel] = mass[c] / total / len(present[c]) / sel.sum()
+        draw_p /= draw_p.sum()
+        log(f"balanced draws per corpus {json.dumps({c: round(float(draw_p[corp_tr == c].sum()), 3) for c in corpora})}; no class weights")
+        criterion = nn.CrossEntropyLoss()
+    else:
+        log(f"train label counts {counts.astype(int).tolist()}, class weights {np.round(weights, 3).tolist()}")
+        criterion = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
-    config = {"n_mels": int(mel.shape[2]), "n_stats": int(stats.shape[1]), "channels": [16, 32, 64, 64], "dim": 64, "n_classes": 7}
+    config = {"n_mels": int(mel.shape[2]), "n_stats": int(stats.shape[1]), "channels": [int(c) for c in args.channels.split(",")], "dim": 64, "n_classes": 7}
     model = AudioNet(**config)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-3)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
@@ -212,7 +247,10 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
-        order = rng.permutation(np.concatenate([tr] + [tr_ravdess] * (args.ravdess_repeat - 1)))
+        if draw_p is not None:
+            order = rng.choice(tr, size=args.epoch_size or len(tr), replace=True, p=draw_p)
+        else:
+            order = rng.permutation(np.concatenate([tr] + [tr_ravdess] * (args.ravdess_repeat - 1)))
         total_loss, seen = 0.0, 0
         for i in range(0, len(order), args.batch):
             idx = order[i:i + args.batch]
@@ -220,6 +258,8 @@ def main():
                 continue  # BatchNorm needs ≥ 2 samples
             m, s, mask = augment(mel[idx], stats[idx], frames[idx], energy_idx, pad_value, rng)
             _, logits = model(m, s, mask)
+            if args.mask_missing:
+                logits = logits.masked_fill(~class_mask[idx], -1e4)
             loss = criterion(logits, labels[idx])
             opt.zero_grad()
             loss.backward()
@@ -242,9 +282,13 @@ def main():
             log(f"first epoch {per_epoch:.1f} s -> planning {planned} epochs")
         dev_idx = dv if len(dv) else tr
         pred = predict(model, mel[dev_idx], stats[dev_idx])
-        score = evaluate(labels_np[dev_idx], pred)["weightedF1"]
+        per_corpus = {c: float((pred[corpus[dev_idx] == c] == labels_np[dev_idx][corpus[dev_idx] == c]).mean())
+                      for c in corpora if (corpus[dev_idx] == c).any()}
+        score = (float(np.mean(list(per_corpus.values()))) if args.select == "corpus-mean-acc" and per_corpus
+                 else evaluate(labels_np[dev_idx], pred)["weightedF1"])
         rav = evaluate(labels_np[ravdess_dev], predict(model, mel[ravdess_dev], stats[ravdess_dev])) if len(ravdess_dev) else None
-        msg = (f"epoch {epoch}/{planned} lr {lr:.5f} loss {total_loss / max(1, seen):.4f} dev wF1 {score:.4f}"
+        msg = (f"epoch {epoch}/{planned} lr {lr:.5f} loss {total_loss / max(1, seen):.4f} dev {args.select} {score:.4f}"
+               + f" per-corpus acc {json.dumps({c: round(v, 3) for c, v in per_corpus.items()})}"
                + (f" ravdess-dev acc {rav['accuracy']:.4f} wF1 {rav['weightedF1']:.4f}" if rav else "")
                + f" ({time.time() - t_epoch:.1f} s)")
         if score > best:
@@ -276,6 +320,12 @@ def main():
     for name, idx in [("ravdess", ravdess_dev), ("tess", tess_dev), ("all", dv)]:
         if len(idx):
             results[name] = evaluate(labels_np[idx], predict(model, mel[idx], stats[idx]))
+    corpus_results = {c: evaluate(labels_np[dv[corpus[dv] == c]], predict(model, mel[dv[corpus[dv] == c]], stats[dv[corpus[dv] == c]]))
+                      for c in corpora if (corpus[dv] == c).any()}
+    with open(os.path.join(args.out, "metrics_corpora.json"), "w") as f:
+        json.dump(corpus_results, f, indent=1)
+    log(f"best model, dev accuracy per corpus {json.dumps({c: round(r['accuracy'], 4) for c, r in corpus_results.items()})}, "
+        f"mean {np.mean([r['accuracy'] for r in corpus_results.values()]):.4f}")
     for name, res in results.items():
         fname = "metrics.json" if name == "ravdess" else f"metrics_{name}.json"
         with open(os.path.join(args.out, fname), "w") as f:
