@@ -11,6 +11,9 @@ export const RECORDING = resolve(FIXTURES, 'recording.webm');
 /** A camera that sees no face (flat grey) and a microphone that hears nothing, for the error-state tests. */
 export const BLANK_VIDEO = resolve(FIXTURES, 'blank.y4m');
 export const SILENT_AUDIO = resolve(FIXTURES, 'silence.wav');
+/** For the voice-activity tests: music and typing with no voice; the fake microphone's sentences over music. */
+export const MUSIC_AUDIO = resolve(FIXTURES, 'music.wav');
+export const SPEECH_OVER_MUSIC_AUDIO = resolve(FIXTURES, 'speech-over-music.wav');
 
 // Debian's chromium (npx playwright install cannot download browsers here); Playwright's own browser elsewhere.
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);

@@ -58,7 +58,7 @@ function keepOrtWasmExternal(): Plugin {
 /**
  * The library's assets beside it, so `dist/lib/` is complete on its own (the widget's defaults point there):
  * models/ (public/models) and vendor/ with only the runtime files the bundle asks for: the onnxruntime-web
- * variant named in the built worker (not all four, ~85 MB), tfjs' WASM binaries and the face detector weights,
+ * variant named in the built worker (not all four, ~85 MB), tfjs' WASM binaries, the face detector weights and the Silero VAD model,
  * and vendor/manifest.json, which the face worker checks the detector's weights against.
  */
 function copyLibraryAssets(): Plugin {
@@ -76,6 +76,7 @@ function copyLibraryAssets(): Plugin {
       for (const f of ortFiles) cpSync(join('public/vendor/ort', f), join(out, 'vendor/ort', f));
       cpSync('public/vendor/tfjs-wasm', join(out, 'vendor/tfjs-wasm'), { recursive: true });
       cpSync('public/vendor/face-api', join(out, 'vendor/face-api'), { recursive: true });
+      cpSync('public/vendor/silero', join(out, 'vendor/silero'), { recursive: true });
       writeManifest(join(out, 'vendor'));
     },
   };

@@ -292,14 +292,15 @@ export class EmoLensRecognizer {
   async analyzeFile(file: Blob, options: FileOptions = {}): Promise<FileAnalysis & { turns: EmotionResult[] }> {
     this.alive();
     if (typeof Blob === 'undefined' || !(file instanceof Blob)) throw new InputError('file', 'must be a File or Blob');
-    const o = checkOptions<FileOptions>(options, ['speaker', 'framesPerSecond', 'faceWindow', 'onProgress', 'onTurn', 'signal'], 'options');
+    const o = checkOptions<FileOptions>(options, ['speaker', 'framesPerSecond', 'faceWindow', 'vad', 'onProgress', 'onTurn', 'signal'], 'options');
+    if (o.vad !== undefined && o.vad !== 'silero' && o.vad !== 'energy') throw new InputError('options.vad', `must be 'silero' or 'energy', got ${String(o.vad)}`);
     const speaker = checkSpeaker(o.speaker) ?? this.config.speaker;
     await this.reset();
     const isAudio = file.type.startsWith('audio/');
     const tracker = this.config.modalities.face && !isAudio ? await this.faceTracker() : undefined;
     const turns: EmotionResult[] = [];
     const analysis = await analyzeMediaFile(file, {
-      recognizer: this.engine, tracker, speaker, framesPerSecond: o.framesPerSecond, faceWindow: o.faceWindow, signal: o.signal,
+      recognizer: this.engine, tracker, speaker, framesPerSecond: o.framesPerSecond, faceWindow: o.faceWindow, vad: o.vad, signal: o.signal,
       onProgress: o.onProgress,
       onTurn: (t) => { const r = this.smoothTurn(t); turns.push(r); o.onTurn?.(r); },
     });
@@ -407,10 +408,16 @@ export interface SessionOptions {
   /** How video frames are read: 'webcodecs' where the browser has it (default), or 'video-element' (a <video> and
    *  requestVideoFrameCallback, as in browsers without MediaStreamTrackProcessor). */
   capture?: 'webcodecs' | 'video-element';
+  /**
+   * What cuts the microphone into turns: 'silero' (default: Silero VAD in the inference Worker, which tells a voice
+   * from music and typing) or 'energy' (a loudness threshold, no model). If Silero cannot run, the session uses
+   * the energy VAD and says so with a 'vad-fallback' notice.
+   */
+  vad?: 'silero' | 'energy';
 }
 
 /** File mode's options (see FileAnalysisOptions): who speaks, how often a video is sampled, the face window, progress, and each turn as it is fused. */
-export type FileOptions = Pick<FileAnalysisOptions, 'speaker' | 'framesPerSecond' | 'faceWindow' | 'onProgress' | 'signal'> & { onTurn?: (turn: EmotionResult) => void };
+export type FileOptions = Pick<FileAnalysisOptions, 'speaker' | 'framesPerSecond' | 'faceWindow' | 'vad' | 'onProgress' | 'signal'> & { onTurn?: (turn: EmotionResult) => void };
 
 type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
 
@@ -454,7 +461,7 @@ export class EmoLensSession {
     const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoother = new ProbabilitySmoother(options().smoothing);
     this.live = await LiveSession.start({
       recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS, faceWindow: this.options.faceWindow,
-      forceCaptureFallback: this.options.capture === 'video-element',
+      forceCaptureFallback: this.options.capture === 'video-element', vad: this.options.vad,
       speaker: () => this.options.speaker?.() || options().speaker,
       modalities: () => options().modalities,
     }, (live) => {
@@ -476,6 +483,9 @@ export class EmoLensSession {
 
   /** Which capture path the camera uses ('webcodecs' or 'video-element'), if it reads video. */
   get capturePath(): string | undefined { return this.live?.capturePath; }
+
+  /** Which VAD cuts the microphone into turns ('silero', or 'energy' when asked for or after a fallback). */
+  get vad(): 'silero' | 'energy' | undefined { return this.live?.vad; }
 
   /** Whether the session is reading its stream (false once stopped or ended). */
   get running(): boolean { return !!this.live?.running; }

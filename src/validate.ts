@@ -142,13 +142,14 @@ export function checkOptions<T extends object>(value: unknown, known: readonly s
 
 /** startSession's options: known keys, a speaker function, a positive silence time, an adapter, a face window, a capture path. */
 export function checkSessionOptions(value: unknown): void {
-  const o = checkOptions<{ stt: { transcribe?: unknown; start?: unknown }; speaker: unknown; silenceNoticeS: unknown; faceWindow: { beforeMs?: unknown; afterMs?: unknown }; capture: unknown }>(value, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow', 'capture']);
+  const o = checkOptions<{ stt: { transcribe?: unknown; start?: unknown }; speaker: unknown; silenceNoticeS: unknown; faceWindow: { beforeMs?: unknown; afterMs?: unknown }; capture: unknown; vad: unknown }>(value, ['stt', 'speaker', 'silenceNoticeS', 'faceWindow', 'capture', 'vad']);
   const positive = (v: unknown, zero = false): boolean => typeof v === 'number' && Number.isFinite(v) && (zero ? v >= 0 : v > 0);
   if (o.speaker !== undefined && typeof o.speaker !== 'function') throw new InputError('options.speaker', 'must be a function that returns who is speaking now');
   if (o.silenceNoticeS !== undefined && !positive(o.silenceNoticeS)) throw new InputError('options.silenceNoticeS', `must be a positive number of seconds, got ${String(o.silenceNoticeS)}`);
   if (o.stt !== undefined && (typeof o.stt?.transcribe !== 'function' || typeof o.stt?.start !== 'function')) throw new InputError('options.stt', 'must be a SpeechToText adapter (start, transcribe, stop, dispose)');
   if (o.faceWindow !== undefined && !(o.faceWindow && positive(o.faceWindow.beforeMs, true) && positive(o.faceWindow.afterMs, true))) throw new InputError('options.faceWindow', 'must be { beforeMs, afterMs }, two numbers ≥ 0');
   if (o.capture !== undefined && o.capture !== 'webcodecs' && o.capture !== 'video-element') throw new InputError('options.capture', `must be 'webcodecs' or 'video-element', got ${String(o.capture)}`);
+  if (o.vad !== undefined && o.vad !== 'silero' && o.vad !== 'energy') throw new InputError('options.vad', `must be 'silero' or 'energy', got ${String(o.vad)}`);
 }
 
 /** Throws unless every value of `values` is finite (for embeddings and model outputs, which must never carry NaN on). */

@@ -24,46 +24,68 @@ export const SILERO_FRAME = 512;
 const CONTEXT = 64;
 const STATE_SIZE = 2 * 1 * 128;
 
+/** Speech probabilities for consecutive 512-sample frames of one stream; `reset` starts the stream afresh. */
+export interface FrameScorer {
+  probabilities(frames: Float32Array): Promise<number[]>;
+  reset(): void;
+}
+
+/** The model (one ONNX session); each audio stream it listens to is a `stream()` with its own recurrent state. */
 export class SileroVad {
-  private state: Float32Array = new Float32Array(STATE_SIZE);
-  private context = new Float32Array(CONTEXT);
   private readonly sampleRate: OrtTensor;
 
-  private constructor(private readonly ort: OrtRuntime, private readonly session: OrtSession) {
+  private constructor(readonly ort: OrtRuntime, readonly session: OrtSession) {
     this.sampleRate = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
   }
 
-  /** Loads the model from its bytes (checked by the caller's loader). */
-  static async load(ort: OrtRuntime, model: Uint8Array): Promise<SileroVad> {
-    const session = await ort.InferenceSession.create(model);
-    return new SileroVad(ort, session);
+  /** Loads the model from its bytes (checked by the caller's loader); the page asks for the 'wasm' provider. */
+  static async load(ort: OrtRuntime, model: Uint8Array, sessionOptions?: Record<string, unknown>): Promise<SileroVad> {
+    return new SileroVad(ort, await ort.InferenceSession.create(model, sessionOptions));
   }
 
-  /** Speech probability of the next 512-sample frame of the stream (16 kHz mono). */
+  stream(): SileroStream { return new SileroStream(this, this.sampleRate); }
+
+  async dispose(): Promise<void> {
+    this.sampleRate.dispose?.();
+    await this.session.release();
+  }
+}
+
+export class SileroStream implements FrameScorer {
+  private state: Float32Array = new Float32Array(STATE_SIZE);
+  private context = new Float32Array(CONTEXT);
+
+  constructor(private readonly model: SileroVad, private readonly sampleRate: OrtTensor) {}
+
+  /** Speech probability of the stream's next 512-sample frame (16 kHz mono). */
   async probability(frame: Float32Array): Promise<number> {
     if (frame.length !== SILERO_FRAME) throw new Error(`SileroVad: a frame is ${SILERO_FRAME} samples, got ${frame.length}`);
+    const { ort, session } = this.model;
     const input = new Float32Array(CONTEXT + SILERO_FRAME);
     input.set(this.context, 0);
     input.set(frame, CONTEXT);
     this.context = frame.slice(-CONTEXT);
-    const x = new this.ort.Tensor('float32', input, [1, input.length]);
-    const state = new this.ort.Tensor('float32', this.state, [2, 1, 128]);
-    const out = await this.session.run({ input: x, state, sr: this.sampleRate });
+    const x = new ort.Tensor('float32', input, [1, input.length]);
+    const state = new ort.Tensor('float32', this.state, [2, 1, 128]);
+    const out = await session.run({ input: x, state, sr: this.sampleRate });
     this.state = Float32Array.from(out.stateN.data as ArrayLike<number>);
     const p = Number(out.output.data[0]);
     for (const t of [x, state, out.stateN, out.output]) t.dispose?.();
     return p;
   }
 
+  /** One probability per 512-sample frame of `frames` (a whole number of frames). */
+  async probabilities(frames: Float32Array): Promise<number[]> {
+    if (frames.length % SILERO_FRAME) throw new Error(`SileroVad: ${frames.length} samples are not a whole number of ${SILERO_FRAME}-sample frames`);
+    const out: number[] = [];
+    for (let i = 0; i < frames.length; i += SILERO_FRAME) out.push(await this.probability(frames.subarray(i, i + SILERO_FRAME)));
+    return out;
+  }
+
   /** Forgets the stream (a new recording starts). */
   reset(): void {
     this.state = new Float32Array(STATE_SIZE);
     this.context = new Float32Array(CONTEXT);
-  }
-
-  async dispose(): Promise<void> {
-    this.sampleRate.dispose?.();
-    await this.session.release();
   }
 }
 
@@ -77,8 +99,8 @@ export interface SileroTurnOptions extends Omit<TurnOptions, 'frameSamples'> {
 export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | 'negative'> = { positive: 0.5, negative: 0.35 };
 
 /**
- * Turns from Silero's frame probabilities, with the TurnSegmenter's rules (the energy VAD inside it is not used).
- * `push` is async (the model runs per frame); calls must not overlap: await each before the next.
+ * Turns from Silero's frame probabilities (from a local stream, or the inference Worker's), with the TurnSegmenter's
+ * rules (the energy VAD inside it is not used). `push` is async; calls must not overlap: await each before the next.
  */
 export class SileroTurnSegmenter {
   private readonly turns: TurnSegmenter;
@@ -88,7 +110,7 @@ export class SileroTurnSegmenter {
   /** The probability of every frame so far, for tests and charts (bounded: the last 10 minutes). */
   readonly probabilities: number[] = [];
 
-  constructor(private readonly vad: SileroVad, options: Partial<SileroTurnOptions> = {}) {
+  constructor(private readonly vad: FrameScorer, options: Partial<SileroTurnOptions> = {}) {
     this.o = { ...DEFAULT_SILERO_TURN_OPTIONS, ...options };
     this.turns = new TurnSegmenter({ ...options, frameSamples: SILERO_FRAME });
   }
@@ -96,17 +118,20 @@ export class SileroTurnSegmenter {
   async push(chunk16k: Float32Array): Promise<Turn[]> {
     const joined = new Float32Array(this.pending.length + chunk16k.length);
     joined.set(this.pending); joined.set(chunk16k, this.pending.length);
+    const whole = joined.length - (joined.length % SILERO_FRAME);
+    this.pending = joined.slice(whole);
     const out: Turn[] = [];
-    let at = 0;
-    for (; at + SILERO_FRAME <= joined.length; at += SILERO_FRAME) {
-      const frame = joined.slice(at, at + SILERO_FRAME);
-      const p = await this.vad.probability(frame);
+    if (!whole) return out;
+    // One call for the chunk's frames (one round trip when the model runs in the inference Worker).
+    const ps = await this.vad.probabilities(joined.subarray(0, whole));
+    ps.forEach((p, k) => {
       this.probabilities.push(p);
       if (this.probabilities.length > 18_750) this.probabilities.shift();
       this.speaking = this.speaking ? p >= this.o.negative : p >= this.o.positive;
-      out.push(...this.turns.pushFrame(frame, this.speaking));
-    }
-    this.pending = joined.slice(at);
+      // Only confident frames count towards the minimum speech of a turn (as @ricky0123/vad-web counts them): music
+      // hovering near the threshold keeps no turn alive on its own.
+      out.push(...this.turns.pushFrame(joined.slice(k * SILERO_FRAME, (k + 1) * SILERO_FRAME), this.speaking, p >= this.o.positive));
+    });
     return out;
   }
 

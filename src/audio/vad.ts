@@ -156,15 +156,17 @@ export class TurnSegmenter {
 
   /**
    * Feeds one frame whose speech decision was made elsewhere (another voice-activity model, e.g. Silero); its length
-   * must be `frameSamples`. Not to be mixed with `push` on one stream.
+   * must be `frameSamples`. `confident`: whether the frame counts towards `minSpeechMs` (default: `speech`), so a
+   * model's hysteresis can keep a turn open over doubtful frames without letting them make a turn on their own.
+   * Not to be mixed with `push` on one stream.
    */
-  pushFrame(frame: Float32Array, speech: boolean): Turn[] {
+  pushFrame(frame: Float32Array, speech: boolean, confident = speech): Turn[] {
     const F = this.options.frameSamples;
     if (frame.length !== F) throw new Error(`TurnSegmenter.pushFrame: a frame is ${F} samples, got ${frame.length}`);
     if (this.frameFill) throw new Error('TurnSegmenter.pushFrame: push() left a partial frame on this stream');
     const out: Turn[] = [];
     this.chunks.push(frame.slice());
-    this.step(speech, this.nextFrame, out);
+    this.step(speech, this.nextFrame, out, confident);
     this.nextFrame += F;
     this.trim();
     return out;
@@ -184,15 +186,15 @@ export class TurnSegmenter {
     this.vad.reset();
   }
 
-  private step(speech: boolean, frameStart: number, out: Turn[]): void {
+  private step(speech: boolean, frameStart: number, out: Turn[], counted = speech): void {
     const F = this.options.frameSamples;
     if (!this.turn) {
       if (!speech) return;
       const start = Math.max(this.bufferStart, frameStart - this.ms(this.options.preRollMs));
-      this.turn = { start, lastSpeechEnd: frameStart + F, speechFrames: 1, silenceFrames: 0 };
+      this.turn = { start, lastSpeechEnd: frameStart + F, speechFrames: counted ? 1 : 0, silenceFrames: 0 };
     } else if (speech) {
       this.turn.lastSpeechEnd = frameStart + F;
-      this.turn.speechFrames++;
+      if (counted) this.turn.speechFrames++;
       this.turn.silenceFrames = 0;
     } else {
       this.turn.silenceFrames++;

@@ -22,8 +22,8 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: EmoLensRecognizer; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
-const handle: DemoHandle = { turns: [], faces: 0, errors: [], workerEvents: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
+interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
+const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, errors: [], workerEvents: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
 let recognizer: EmoLensRecognizer | undefined;

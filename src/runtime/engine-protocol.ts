@@ -32,6 +32,8 @@ export interface EngineMethods {
    * the face encoder without a stop on the page. A new port replaces the old one.
    */
   connectFacePort(port: MessagePort): void;
+  /** Silero speech probabilities of the next 512-sample frames of an audio stream (null forgets the stream). */
+  voiceActivity(stream: string, frames: Float32Array | null): number[];
   /** Forgets the conversation (the next turn has no context). */
   reset(): void;
   /** tfjs tensors alive in the worker (leak checks). */

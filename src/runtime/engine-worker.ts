@@ -36,6 +36,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
     const faceMethods = { embedFaces: (crops: Float32Array[]) => ready().embedFaces(crops) } satisfies { [M in keyof EngineFaceMethods]: (...a: Parameters<EngineFaceMethods[M]>) => Promise<ReturnType<EngineFaceMethods[M]>> };
     unlinkFace = servePort(port, faceMethods);
   },
+  voiceActivity: (stream, frames) => ready().voiceActivity(stream, frames),
   reset: () => ready().conversation.clear(),
   tensors: () => tf.memory().numTensors,
   async dispose() { unlinkFace?.(); unlinkFace = undefined; const r = engine; engine = undefined; await r?.dispose(); },

@@ -6,6 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 // Registers tfjs' WebGPU backend, the first one chooseBackend tries.
 import '@tensorflow/tfjs-backend-webgpu';
+// The same onnxruntime instance Transformers.js runs the text encoder on (it imports this entry point too): its WASM
+// binary is configured and loaded once, for both models.
+import * as ort from 'onnxruntime-web/webgpu';
 import { AssetLoader, type ProgressCallback } from './assets.ts';
 import { readBundle } from './bundles.ts';
 import { chooseBackend, type BackendChoice } from './backend.ts';
@@ -14,6 +17,7 @@ import { TextEmotionEncoder } from '../text/encoder.ts';
 import type { PastTurn } from '../text/tokenizer.ts';
 import { AudioEncoder } from '../audio/encoder.ts';
 import { extractAudioFeatures } from '../audio/features.ts';
+import { SileroVad, type OrtRuntime, type SileroStream } from '../audio/silero-vad.ts';
 import { FaceEncoder } from '../video/face-encoder.ts';
 import { loadFusionParams, disposeParams } from '../fusion/weights.ts';
 import { fusionForward, type FusionConfig, type FusionParams } from '../fusion/model.ts';
@@ -35,6 +39,9 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { ...DEFAULT_ENGINE_CONFIG 
 
 export type { ModalityEmbedding, TurnEngine };
 
+/** The voice-activity model in the vendor folder (setup-assets copies it from @ricky0123/vad-web). */
+export const SILERO_MODEL_FILE = 'silero/silero_vad_v5.onnx';
+
 export class Engine implements TurnEngine {
   readonly conversation: Conversation;
 
@@ -46,6 +53,7 @@ export class Engine implements TurnEngine {
     private readonly face: FaceEncoder,
     private readonly fusionParams: FusionParams,
     readonly fusionConfig: FusionConfig,
+    private readonly vendor: AssetLoader,
   ) {
     this.conversation = new Conversation(fusionParams, fusionConfig);
   }
@@ -77,7 +85,7 @@ export class Engine implements TurnEngine {
     fusion.config.inputDims.forEach((want, m) => {
       if (given[m] !== want) throw new Error(`The fusion reads ${want}-d ${MODALITY_NAMES[m]} embeddings, but the ${MODALITY_NAMES[m]} model of this bundle gives ${given[m]}-d (check bundles.json)`);
     });
-    const engine = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config);
+    const engine = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config, vendor);
     await engine.warmUp();
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
     return engine;
@@ -142,6 +150,31 @@ export class Engine implements TurnEngine {
     return { result, turn: { ...turn, text: turn.text?.slice(), audio: turn.audio?.slice(), face: turn.face?.slice() } };
   }
 
+  private silero?: Promise<SileroVad>;
+  /** Each audio stream's recurrent state, by the caller's stream id (a few sessions at most). */
+  private readonly vadStreams = new Map<string, SileroStream>();
+
+  /**
+   * Silero voice-activity probabilities of the next `frames` (a whole number of 512-sample frames, 16 kHz) of audio
+   * stream `stream`; `null` forgets the stream. The model (2.3 MB, checked against the vendor manifest) loads on the
+   * first call; a failed load is retried on the next.
+   */
+  async voiceActivity(stream: string, frames: Float32Array | null): Promise<number[]> {
+    if (frames === null) { this.vadStreams.delete(stream); return []; }
+    this.silero ??= this.vendor.fetchVerified(SILERO_MODEL_FILE)
+      .then((bytes) => SileroVad.load(ort as unknown as OrtRuntime, new Uint8Array(bytes), { executionProviders: ['wasm'] }))
+      .catch((error: unknown) => { this.silero = undefined; throw error; });
+    const model = await this.silero;
+    let state = this.vadStreams.get(stream);
+    if (!state) {
+      // A stream that was never closed (its page went away) must not pile up.
+      if (this.vadStreams.size >= 16) this.vadStreams.delete(this.vadStreams.keys().next().value!);
+      state = model.stream();
+      this.vadStreams.set(stream, state);
+    }
+    return state.probabilities(frames);
+  }
+
   /** Goes on with a conversation another engine held (a restarted Worker gets the page's copy). */
   restoreConversation(state: ConversationState): void { this.conversation.restore(state); }
 
@@ -157,7 +190,10 @@ export class Engine implements TurnEngine {
   /** Frees every model (the text encoder's ONNX session is released asynchronously: awaited). */
   async dispose(): Promise<void> {
     this.audio.dispose(); this.face.dispose();
-    await this.text.dispose();
+    this.vadStreams.clear();
+    const silero = this.silero;
+    this.silero = undefined;
+    await Promise.all([this.text.dispose(), silero?.then((m) => m.dispose(), () => undefined)]);
     disposeParams(this.fusionParams);
     this.conversation.clear();
   }

@@ -86,6 +86,7 @@ export class RemoteEngine implements TurnEngine {
     await this.call('reset', []);
     this.conversation = emptyConversation();
   }
+  voiceActivity(stream: string, frames: Float32Array | null): Promise<number[]> { return this.call('voiceActivity', [stream, frames]); }
   /** Links the face Worker to this one: `port` is the inference Worker's end of a MessageChannel (transferred). */
   connectFacePort(port: MessagePort): Promise<void> {
     if (this.disposed) return Promise.reject(new Error('The recognizer was disposed'));

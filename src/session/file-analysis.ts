@@ -6,7 +6,7 @@
  * same face worker and encoder as live frames. Each turn is fused with the faces seen during it.
  */
 import { downmix, resampleTo16k } from '../audio/features.ts';
-import { TurnSegmenter } from '../audio/vad.ts';
+import { VoiceTurns, type VadChoice } from './voice-turns.ts';
 import type { FaceTracker } from '../video/face-tracker.ts';
 import { DEFAULT_FACE_WINDOW, DEFAULT_SPEAKER, facesInTurn, meanFace, type FaceWindow } from './turn.ts';
 import type { TurnEngine, TurnResult } from './results.ts';
@@ -22,6 +22,8 @@ export interface FileAnalysisOptions {
   silentTurnS?: number;
   /** Which faces belong to a turn (file time). Default DEFAULT_FACE_WINDOW, as in live sessions. */
   faceWindow?: FaceWindow;
+  /** What cuts the soundtrack into turns: 'silero' (default; energy if it cannot run) or 'energy', as in live sessions. */
+  vad?: VadChoice;
   /** Called with a fraction in [0, 1] and what is being done. */
   onProgress?: (fraction: number, stage: string) => void;
   /** Each turn as soon as it is fused. */
@@ -36,6 +38,9 @@ export interface FileAnalysis {
   hasVideo: boolean;
   framesAnalysed: number;
   framesWithFace: number;
+  /** Which VAD cut the soundtrack into turns (none without one); `vadFallback`: why Silero was given up, if it was. */
+  vad?: VadChoice;
+  vadFallback?: string;
 }
 
 export class FileAnalysisError extends Error {
@@ -108,11 +113,16 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
 
   // Turns: voice activity on the soundtrack; without speech, fixed windows so the faces still give turns.
   let spans: { startS: number; endS: number; pcm?: Float32Array }[] = [];
+  let vadFallback: string | undefined, vad: VadChoice | undefined;
   if (pcm) {
-    const segmenter = new TurnSegmenter();
+    const segmenter = new VoiceTurns(recognizer, options.vad ?? 'silero', (reason) => { vadFallback = reason; });
     const turns = [];
-    for (let i = 0; i < pcm.length; i += 320) turns.push(...segmenter.push(pcm.subarray(i, i + 320)));
-    turns.push(...segmenter.flush());
+    for (let i = 0; i < pcm.length; i += 16000) {
+      aborted();
+      turns.push(...(await segmenter.push(pcm.subarray(i, i + 16000))));
+    }
+    turns.push(...(await segmenter.flush()));
+    vad = segmenter.kind;
     spans = turns.map((t) => ({ startS: t.startSample / 16000, endS: t.endSample / 16000, pcm: t.pcm }));
   }
   if (!spans.length) {
@@ -130,5 +140,5 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
     onProgress?.(0.7 + 0.3 * ((i + 1) / spans.length), `Fusing turns: ${i + 1}/${spans.length}`);
   }
   onProgress?.(1, `Done: ${turns.length} turns`);
-  return { turns, durationS, hasAudio: !!pcm, hasVideo, framesAnalysed, framesWithFace: faces.length };
+  return { turns, durationS, hasAudio: !!pcm, hasVideo, framesAnalysed, framesWithFace: faces.length, vad, ...(vadFallback ? { vadFallback } : {}) };
 }

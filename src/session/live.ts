@@ -10,7 +10,7 @@
 import type { TurnEngine } from '../session/results.ts';
 import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
 import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
-import { TurnSegmenter } from '../audio/vad.ts';
+import { VoiceTurns, type VadChoice } from './voice-turns.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import type { Probabilities, TurnResult } from './results.ts';
 import { checkText } from '../validate.ts';
@@ -29,7 +29,7 @@ export interface FrameResult {
 /**
  * Something the user should know that is not a result. `code` tells machines what happened: 'silence',
  * 'camera-ended', 'microphone-ended', 'session-ended', 'worker-died', 'worker-restarted', 'worker-failed',
- * 'face-failed', 'turn-failed', 'stt', 'no-microphone', 'empty-turn'.
+ * 'face-failed', 'turn-failed', 'stt', 'no-microphone', 'empty-turn', 'vad-fallback'.
  */
 export interface Notice { kind: 'info' | 'error'; text: string; code?: string }
 
@@ -51,6 +51,8 @@ export interface LiveSessionOptions {
   silenceNoticeS?: number;
   /** Which faces belong to a turn. Default DEFAULT_FACE_WINDOW (from 500 ms before it to 100 ms after it). */
   faceWindow?: FaceWindow;
+  /** What cuts the microphone into turns: 'silero' (default; the energy VAD if it cannot run) or 'energy'. */
+  vad?: VadChoice;
   /** Which modalities may enter a turn, read at each turn (e.g. the library's options). Default: all. */
   modalities?: () => Record<'text' | 'audio' | 'face', boolean>;
 }
@@ -63,7 +65,7 @@ interface Listeners { frame: ((f: FrameResult) => void)[]; turn: ((t: TurnResult
 export class LiveSession {
   private camera?: CameraReader;
   private mic?: { stop(): Promise<void> };
-  private segmenter?: TurnSegmenter;
+  private segmenter?: VoiceTurns;
   private micStart = 0;
   /** Face embeddings seen since the last turn, with their time (performance.now()). */
   private recentFaces: SeenFace[] = [];
@@ -115,7 +117,9 @@ export class LiveSession {
       this.camera = await startCameraReader(stream, (frame, capturedAt) => this.onFrame(frame, capturedAt), { forceFallback: this.o.forceCaptureFallback });
     }
     if (stream.getAudioTracks().length) {
-      const turns = new TurnSegmenter();
+      const turns = new VoiceTurns(this.o.recognizer, this.o.vad ?? 'silero', (reason) => this.emit('notice', {
+        kind: 'info', code: 'vad-fallback', text: `Voice activity: Silero could not run (${reason}); turns are cut by loudness now, so music or typing may make turns.`,
+      }));
       this.segmenter = turns;
       this.micStart = performance.now();
       let silentSince = performance.now();
@@ -124,7 +128,7 @@ export class LiveSession {
       // also work where there is none (Node, unit tests).
       const { startMicrophone } = await import('../audio/microphone.ts');
       this.mic = await startMicrophone(stream, (chunk) => {
-        for (const turn of turns.push(chunk)) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+        void turns.push(chunk).then((done) => { for (const turn of done) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16); });
         let peak = 0; for (const v of chunk) peak = Math.max(peak, Math.abs(v));
         if (peak > 0.01) silentSince = performance.now();
         else if (performance.now() - silentSince > silenceMs) {
@@ -164,7 +168,7 @@ export class LiveSession {
       const mic = this.mic; this.mic = undefined;
       await mic?.stop();
       // What was being said when the microphone went is still a turn.
-      this.flushSpokenTurn();
+      await this.flushSpokenTurn();
       this.emit('notice', { kind: 'error', code: 'microphone-ended', text: `The microphone stopped (unplugged, its permission revoked, or taken by another app)${left.length ? ': going on with the camera and typed text.' : '.'}` });
     }
     if (!left.length && !this.stopped) {
@@ -251,10 +255,14 @@ export class LiveSession {
   }
 
   /** Queues the turn the voice-activity segmenter still holds (speech cut off by a stop or a lost microphone). */
-  private flushSpokenTurn(): void {
-    for (const turn of this.segmenter?.flush() ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
+  private async flushSpokenTurn(): Promise<void> {
+    const segmenter = this.segmenter;
     this.segmenter = undefined;
+    for (const turn of (await segmenter?.flush()) ?? []) this.queueTurn(turn.pcm, this.micStart + turn.startSample / 16, this.micStart + turn.endSample / 16);
   }
+
+  /** Which VAD cuts the microphone into turns now ('silero', or 'energy' after a fallback); none without a microphone. */
+  get vad(): VadChoice | undefined { return this.segmenter?.kind; }
 
   /** Stops reading (the caller stops the tracks first so the camera light goes off at once); pending turns finish. */
   async stop(): Promise<void> {
@@ -265,7 +273,7 @@ export class LiveSession {
     await this.frameWork;
     await this.mic?.stop(); this.mic = undefined;
     // A turn still being spoken when Stop is pressed is analysed, not dropped.
-    this.flushSpokenTurn();
+    await this.flushSpokenTurn();
     this.running = false;
     await this.queue;
   }

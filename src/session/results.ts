@@ -76,4 +76,9 @@ export interface TurnEngine {
    * returns the turn as embeddings (copies), which is what the conversation keeps.
    */
   fuseTurn(inputs: TurnInputs): Promise<{ result: TurnResult; turn: TurnEmbeddings }>;
+  /**
+   * Silero voice-activity probabilities of an audio stream's next 512-sample frames (null forgets the stream).
+   * Absent: sessions segment turns with the energy VAD.
+   */
+  voiceActivity?(stream: string, frames: Float32Array | null): Promise<number[]>;
 }

@@ -17,7 +17,8 @@ import { mulberry32 } from '../../tools/train/augment.ts';
 const load = () => SileroVad.load(ort as unknown as OrtRuntime, readFileSync(SILERO_MODEL));
 
 test('frames are 512 samples; silence is not speech, a voice is; reset forgets the stream', async () => {
-  const vad = await load();
+  const model = await load();
+  const vad = model.stream();
   await assert.rejects(vad.probability(new Float32Array(160)), /a frame is 512 samples, got 160/);
   const quiet = silence(1, mulberry32(1));
   const pQuiet: number[] = [];
@@ -32,7 +33,13 @@ test('frames are 512 samples; silence is not speech, a voice is; reset forgets t
   // The same frames after reset give the same probabilities: the state is the stream's, nothing else.
   vad.reset();
   assert.equal(await vad.probability(voice.slice(0, SILERO_FRAME)), pVoice[0]);
-  await vad.dispose();
+  // Two streams of one model do not share state.
+  vad.reset();
+  const other = model.stream();
+  await other.probabilities(voice.slice(0, 8 * SILERO_FRAME));
+  assert.equal(await vad.probability(voice.slice(0, SILERO_FRAME)), pVoice[0]);
+  await assert.rejects(vad.probabilities(new Float32Array(700)), /not a whole number/);
+  await model.dispose();
 });
 
 test('TurnSegmenter.pushFrame takes decided frames of its own length only', () => {
@@ -43,6 +50,12 @@ test('TurnSegmenter.pushFrame takes decided frames of its own length only', () =
   turns.push(...seg.flush());
   assert.equal(turns.length, 1);
   assert.equal(turns[0].endSample, 25 * 512);
+  // Doubtful frames (speech, not confident) keep a turn open but never make one: 40 of them make no turn.
+  const doubtful = new TurnSegmenter({ frameSamples: 512 });
+  const none = [];
+  for (let k = 0; k < 40; k++) none.push(...doubtful.pushFrame(new Float32Array(512).fill(0.1), true, k % 10 === 0));
+  none.push(...doubtful.flush());
+  assert.deepEqual(none, [], '4 confident frames (128 ms) are under the 250 ms minimum');
   const mixed = new TurnSegmenter({ frameSamples: 512 });
   mixed.push(new Float32Array(100));
   assert.throws(() => mixed.pushFrame(new Float32Array(512), true), /partial frame/);
@@ -58,8 +71,7 @@ test('on a made scene, Silero turns lie over speech only, and it beats the energ
   assert.ok(silero.recall >= 0.75, `Silero recall ${silero.recall}`);
   assert.ok(energy.precision < silero.precision, `energy VAD precision ${energy.precision.toFixed(3)}`);
   // Streaming in other chunk sizes gives the same turns (frames, not chunks, decide).
-  vad.reset();
-  const seg = new SileroTurnSegmenter(vad), again = [];
+  const seg = new SileroTurnSegmenter(vad.stream()), again = [];
   for (let i = 0; i < scene.pcm.length; i += 777) again.push(...(await seg.push(scene.pcm.subarray(i, i + 777))));
   again.push(...seg.flush());
   assert.deepEqual(again.map((t) => [t.startSample, t.endSample]), turns.silero.map((t) => [t.startSample, t.endSample]));

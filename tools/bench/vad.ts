@@ -32,8 +32,7 @@ export async function sceneSpeech(root: string, count: number): Promise<Float32A
 }
 
 export async function runSegmenters(pcm: Float32Array, silero: SileroVad): Promise<{ energy: { startSample: number; endSample: number }[]; silero: { startSample: number; endSample: number }[] }> {
-  const energy = new TurnSegmenter(), s = new SileroTurnSegmenter(silero);
-  silero.reset();
+  const energy = new TurnSegmenter(), s = new SileroTurnSegmenter(silero.stream());
   const e: { startSample: number; endSample: number }[] = [], v: { startSample: number; endSample: number }[] = [];
   for (let i = 0; i < pcm.length; i += 1600) {
     const chunk = pcm.subarray(i, i + 1600);

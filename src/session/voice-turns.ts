@@ -1,0 +1,74 @@
+/**
+ * Where a session's spoken turns come from: Silero VAD (through the engine, so the model runs in the inference
+ * Worker beside the text encoder) by default, the energy VAD when asked for or when Silero cannot run. Silero tells
+ * a voice from music, typing or a fan, which an energy threshold cannot; the energy VAD needs no model. A Silero
+ * failure mid-stream (model file refused, Worker gone for good) falls back to the energy VAD for the rest of the
+ * stream, says so once, and loses no audio: the chunk that failed goes to the energy VAD.
+ */
+import { SileroTurnSegmenter, type FrameScorer } from '../audio/silero-vad.ts';
+import { TurnSegmenter, type Turn } from '../audio/vad.ts';
+import type { TurnEngine } from './results.ts';
+
+export type VadChoice = 'silero' | 'energy';
+
+let streams = 0;
+
+/** Silero scores from the engine, for one stream id. */
+class EngineFrameScorer implements FrameScorer {
+  constructor(private readonly engine: Required<Pick<TurnEngine, 'voiceActivity'>>, readonly id: string) {}
+  probabilities(frames: Float32Array): Promise<number[]> { return this.engine.voiceActivity(this.id, frames); }
+  reset(): void { void this.engine.voiceActivity(this.id, null).catch(() => undefined); }
+}
+
+export class VoiceTurns {
+  private silero?: SileroTurnSegmenter;
+  private scorer?: EngineFrameScorer;
+  private energy?: TurnSegmenter;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** `onFallback` hears why Silero was given up (once). */
+  constructor(engine: TurnEngine, choice: VadChoice, private readonly onFallback: (reason: string) => void) {
+    if (choice === 'silero' && engine.voiceActivity) {
+      this.scorer = new EngineFrameScorer(engine as Required<Pick<TurnEngine, 'voiceActivity'>>, `vad-${++streams}-${Date.now()}`);
+      this.silero = new SileroTurnSegmenter(this.scorer);
+    } else {
+      this.energy = new TurnSegmenter();
+      if (choice === 'silero') queueMicrotask(() => onFallback('this engine has no Silero model'));
+    }
+  }
+
+  /** Which VAD makes the turns now. */
+  get kind(): VadChoice { return this.silero ? 'silero' : 'energy'; }
+
+  /** Feeds 16 kHz mono samples; resolves with the turns they completed. Calls are taken in order. */
+  push(chunk16k: Float32Array): Promise<Turn[]> {
+    const own = chunk16k.slice(); // the caller may reuse its buffer while this waits its turn
+    const run = this.chain.then(() => this.pushNow(own));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pushNow(chunk: Float32Array): Promise<Turn[]> {
+    if (this.silero) {
+      try {
+        return await this.silero.push(chunk);
+      } catch (error) {
+        // What Silero had of an open turn is kept; the energy VAD goes on from this chunk.
+        const held = this.silero.flush();
+        this.silero = undefined;
+        this.energy = new TurnSegmenter();
+        this.onFallback((error as Error)?.message ?? String(error));
+        return [...held, ...this.energy.push(chunk)];
+      }
+    }
+    return this.energy!.push(chunk);
+  }
+
+  /** Ends the stream: the open turn, if it holds enough speech, after every chunk pushed so far. */
+  async flush(): Promise<Turn[]> {
+    await this.chain;
+    const out = this.silero ? this.silero.flush() : this.energy!.flush();
+    this.scorer?.reset();
+    return out;
+  }
+}
