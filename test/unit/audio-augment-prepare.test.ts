@@ -57,3 +57,35 @@ test('prepare-audio --augment: copies of train clips only, seeded, PCM cache, co
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('prepare-audio --corpora with room copies: every corpus, seeded copies, a corpus left out; the trainer balances and masks', { timeout: 180_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'emolens-audio-room-'));
+  try {
+    const a = join(root, 'a'), b = join(root, 'b'), pcm = join(root, 'pcm');
+    const common = { corpora: '../shared/data/audio', limit: 3, quiet: true, augment: 1, seed: 2, augmentKind: 'room' as const, pcmCache: pcm };
+    const made = await prepareAudio({ ...common, out: a });
+    await prepareAudio({ ...common, out: b });
+    const meta = readTensor(join(a, 'meta')).meta as { corpus: string[]; languages: string[]; augment: { kind: string; babblePool: number } };
+    assert.deepEqual([...new Set(meta.corpus)].sort(), ['crema-d', 'emovo', 'esd', 'nemo', 'ravdess', 'savee', 'tess', 'urdu']);
+    assert.ok(meta.languages.includes('pl') && meta.languages.includes('it') && meta.languages.includes('ur'));
+    assert.equal(meta.augment.kind, 'room');
+    assert.ok(meta.augment.babblePool > 0);
+    assert.deepEqual(readTensor(join(a, 'mel')).data, readTensor(join(b, 'mel')).data, 'the same seed makes the same room copies');
+    assert.equal(made.n, 24 + (24 - made.dev), '3 clips of each of 8 corpora, and one copy per train original');
+
+    const loo = await prepareAudio({ ...common, out: join(root, 'loo'), exclude: ['crema-d'], augment: 0 });
+    assert.equal(loo.n, 21, 'crema-d left out');
+
+    const py = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'm'), '--max-steps', '2', '--batch', '8',
+      '--parity-frames', '20', '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc'], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    assert.match(py.stdout, /balanced draws per corpus/);
+    // Every row (copies too) is of a known corpus, and a corpus is scored among the classes it has (never surprise for CREMA-D).
+    const present = JSON.parse(/classes present (\{.*\})/.exec(py.stdout)![1]) as Record<string, string[]>;
+    assert.deepEqual(Object.keys(present).sort(), ['crema-d', 'emovo', 'esd', 'nemo', 'ravdess', 'savee', 'tess', 'urdu']);
+    assert.ok(!present['crema-d'].includes('surprise'));
+    assert.match(py.stdout, /dev accuracy per corpus/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

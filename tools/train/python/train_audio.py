@@ -161,8 +161,14 @@ def main():
     labels_np, _ = read_tensor(os.path.join(args.data, "labels"))
     frames_np, _ = read_tensor(os.path.join(args.data, "frames"))
     split_np, meta = read_tensor(os.path.join(args.data, "meta"))
-    corpus = np.array(meta["corpus"])
-    corpus = np.concatenate([corpus, np.array(["?"] * (len(labels_np) - len(corpus)))]) if len(corpus) < len(labels_np) else corpus
+    # meta["corpus"] names the originals; an augmented copy (augmentOf >= 0) is of its original's corpus.
+    originals = np.array(meta["corpus"])
+    aug_of_main = np.array(meta.get("augmentOf") or [-1] * len(labels_np))
+    corpus = np.array(["?"] * len(labels_np), dtype=object)
+    corpus[:len(originals)] = originals
+    copies = np.where(aug_of_main >= 0)[0]
+    corpus[copies] = originals[aug_of_main[copies]]
+    corpus = corpus.astype(str)
     for extra in args.extra:
         e_mel, _ = read_tensor(os.path.join(extra, "mel"))
         e_stats, _ = read_tensor(os.path.join(extra, "prosody_stats"))
