@@ -3,7 +3,7 @@
  * (tools/train/python/store.py reads the same format): `<name>.bin` holds raw little-endian values,
  * `<name>.json` holds `{ dtype, shape, meta }`. Plain files keep the two languages honest: no pickles, no numpy headers.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type StoreDtype = 'float32' | 'int32' | 'uint8';
@@ -22,11 +22,18 @@ function dtypeOf(data: StoreArray): StoreDtype {
   return 'uint8';
 }
 
+const WRITE_PIECE = 1 << 30;
+
 export function writeTensor(path: string, data: StoreArray, shape: number[], meta: Record<string, unknown> = {}): void {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`writeTensor(${path}): shape [${shape}] holds ${count} values, data has ${data.length}`);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.bin`, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  // In pieces: one write call takes at most 2 GiB, and a multi-corpus audio store is larger.
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const fd = openSync(`${path}.bin`, 'w');
+  try {
+    for (let at = 0; at < bytes.length; at += WRITE_PIECE) writeSync(fd, bytes, at, Math.min(WRITE_PIECE, bytes.length - at));
+  } finally { closeSync(fd); }
   writeFileSync(`${path}.json`, JSON.stringify({ dtype: dtypeOf(data), shape, meta }, null, 1));
 }
 
