@@ -233,7 +233,8 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-3)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     epoch, planned, best, best_state, step = 0, args.epochs, -1.0, None, 0
-    if args.resume and os.path.exists(ckpt_path):
+    resumed = args.resume and os.path.exists(ckpt_path)
+    if resumed:
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
@@ -281,8 +282,8 @@ def main():
                 log("time budget reached inside an epoch")
                 break
         epoch += 1
-        if epoch == 1 and not args.resume and not args.max_steps:
-            # Fit the cosine schedule to the epochs the budget allows.
+        if epoch == 1 and not resumed and not args.max_steps:
+            # Fit the cosine schedule to the epochs the budget allows (a fresh run only: --resume without a checkpoint is one).
             per_epoch = time.time() - t_epoch + 2.0
             planned = min(args.epochs, max(2, int(budget // per_epoch)))
             log(f"first epoch {per_epoch:.1f} s -> planning {planned} epochs")
