@@ -96,7 +96,11 @@ export interface SileroTurnOptions extends Omit<TurnOptions, 'frameSamples'> {
   negative: number;
 }
 
-export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | 'negative'> = { positive: 0.5, negative: 0.35 };
+/**
+ * silero-vad's thresholds, and @ricky0123/vad-web's minimum of 400 ms of confident speech per turn: music can hold
+ * the probability near the threshold for a few frames, a sentence gives far more than 400 ms.
+ */
+export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | 'negative' | 'minSpeechMs'> = { positive: 0.5, negative: 0.35, minSpeechMs: 400 };
 
 /**
  * Turns from Silero's frame probabilities (from a local stream, or the inference Worker's), with the TurnSegmenter's
@@ -112,7 +116,7 @@ export class SileroTurnSegmenter {
 
   constructor(private readonly vad: FrameScorer, options: Partial<SileroTurnOptions> = {}) {
     this.o = { ...DEFAULT_SILERO_TURN_OPTIONS, ...options };
-    this.turns = new TurnSegmenter({ ...options, frameSamples: SILERO_FRAME });
+    this.turns = new TurnSegmenter({ minSpeechMs: DEFAULT_SILERO_TURN_OPTIONS.minSpeechMs, ...options, frameSamples: SILERO_FRAME });
   }
 
   async push(chunk16k: Float32Array): Promise<Turn[]> {
