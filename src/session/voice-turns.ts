@@ -24,6 +24,9 @@ export class VoiceTurns {
   private silero?: SileroTurnSegmenter;
   private scorer?: EngineFrameScorer;
   private energy?: TurnSegmenter;
+  /** Samples pushed so far, and where the stream was when the energy VAD took over (its turns count from there). */
+  private pushed = 0;
+  private energyFrom = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
   /** `onFallback` hears why Silero was given up (once). */
@@ -49,25 +52,33 @@ export class VoiceTurns {
   }
 
   private async pushNow(chunk: Float32Array): Promise<Turn[]> {
+    const at = this.pushed;
+    this.pushed += chunk.length;
     if (this.silero) {
       try {
         return await this.silero.push(chunk);
       } catch (error) {
-        // What Silero had of an open turn is kept; the energy VAD goes on from this chunk.
+        // What Silero had of an open turn is kept; the energy VAD goes on from this chunk, on the same clock.
         const held = this.silero.flush();
         this.silero = undefined;
         this.energy = new TurnSegmenter();
+        this.energyFrom = at;
         this.onFallback((error as Error)?.message ?? String(error));
-        return [...held, ...this.energy.push(chunk)];
+        return [...held, ...this.fromEnergy(this.energy.push(chunk))];
       }
     }
-    return this.energy!.push(chunk);
+    return this.fromEnergy(this.energy!.push(chunk));
+  }
+
+  /** Energy turns on the stream's clock (the energy VAD counts from where it took over). */
+  private fromEnergy(turns: Turn[]): Turn[] {
+    return this.energyFrom ? turns.map((t) => ({ ...t, startSample: t.startSample + this.energyFrom, endSample: t.endSample + this.energyFrom })) : turns;
   }
 
   /** Ends the stream: the open turn, if it holds enough speech, after every chunk pushed so far. */
   async flush(): Promise<Turn[]> {
     await this.chain;
-    const out = this.silero ? this.silero.flush() : this.energy!.flush();
+    const out = this.silero ? this.silero.flush() : this.fromEnergy(this.energy!.flush());
     this.scorer?.reset();
     return out;
   }
