@@ -10,24 +10,10 @@
  *   noise at an exact SNR: white, pink or babble (several other talkers summed);
  *   clock drift: the recording played at a rate a fraction of a percent off.
  */
-import { Resampler } from '../../src/audio/features.ts';
-import { applyGain, changeTempo, convolve, gauss, highPass, makeNoise, meanSquare, pitchShift, uniform, type Rng } from './augment.ts';
+import { applyGain, changeTempo, convolve, gauss, highPass, lowPass, makeNoise, meanSquare, pitchShift, resample, uniform, type Rng } from './augment.ts';
+
 
 const RATE = 16000;
-
-/** RBJ biquad low-pass (Q = 1/√2), run once forwards. */
-export function lowPass(x: Float32Array, fc: number, sampleRate = RATE): Float32Array {
-  const w0 = (2 * Math.PI * fc) / sampleRate, alpha = Math.sin(w0) / (2 * Math.SQRT1_2), c = Math.cos(w0);
-  const a0 = 1 + alpha;
-  const b0 = (1 - c) / 2 / a0, b1 = (1 - c) / a0, b2 = (1 - c) / 2 / a0, a1 = (-2 * c) / a0, a2 = (1 - alpha) / a0;
-  const y = new Float32Array(x.length);
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = b0 * x[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1; x1 = x[i]; y2 = y1; y1 = v; y[i] = v;
-  }
-  return y;
-}
 
 /** Keeps `lowHz`–`highHz` (each edge two biquads, 24 dB/octave); an edge at 0 or at Nyquist is left open. */
 export function bandLimit(pcm: Float32Array, lowHz: number, highHz: number, sampleRate = RATE): Float32Array {
@@ -166,13 +152,7 @@ export function babble(pool: readonly Float32Array[], n: number, talkers: number
  * so the drift is rounded to 1/16000 (62.5 ppm).
  */
 export function clockDrift(pcm: Float32Array, ppm: number, sampleRate = RATE): Float32Array {
-  const to = Math.round(sampleRate * (1 + ppm / 1e6));
-  if (to === sampleRate) return pcm.slice();
-  const r = new Resampler(sampleRate, to);
-  const a = r.process(pcm), b = r.flush();
-  const out = new Float32Array(a.length + b.length);
-  out.set(a); out.set(b, a.length);
-  return out;
+  return resample(pcm, sampleRate, Math.round(sampleRate * (1 + ppm / 1e6)));
 }
 
 /** A lossy codec pass (Opus or MP3 at `kbps`), done by codec.ts in Node; absent: the chain skips codecs. */

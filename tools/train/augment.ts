@@ -10,7 +10,7 @@
  *   WSOLA back to the original length) · reverb (convolution with an exponentially decaying noise impulse response)
  *   · telephone codec (8 kHz down/up with the shared `Resampler`, 300 Hz high-pass, 8-bit µ-law).
  */
-import { FFT, Resampler } from '../../src/audio/features.ts';
+import { FFT, Resampler, resampleTo16k } from '../../src/audio/features.ts';
 
 // Re-exported so augmentation callers keep one import; the generator lives in random.ts.
 export { mulberry32, type Rng } from './random.ts';
@@ -66,12 +66,7 @@ export function addNoise(pcm: Float32Array, snrDb: number, color: 'white' | 'pin
 
 /** Resamples the whole clip from `from` Hz to `to` Hz (integer rates) with the shared windowed-sinc `Resampler`. */
 export function resample(pcm: Float32Array, from: number, to: number): Float32Array {
-  if (from === to) return pcm.slice();
-  const r = new Resampler(from, to);
-  const a = r.process(pcm), b = r.flush();
-  const out = new Float32Array(a.length + b.length);
-  out.set(a); out.set(b, a.length);
-  return out;
+  return resampleTo16k(pcm, from, to);
 }
 
 /**
@@ -165,11 +160,11 @@ export function reverb(pcm: Float32Array, rt60: number, wet: number, rng: Rng, s
   return out;
 }
 
-/** RBJ biquad high-pass (Q = 1/√2), run once forwards. */
-export function highPass(x: Float32Array, fc: number, sampleRate: number): Float32Array {
+/** RBJ biquad low- or high-pass (Q = 1/√2), run once forwards. */
+function biquad(x: Float32Array, fc: number, sampleRate: number, kind: 'low' | 'high'): Float32Array {
   const w0 = (2 * Math.PI * fc) / sampleRate, alpha = Math.sin(w0) / (2 * Math.SQRT1_2), c = Math.cos(w0);
-  const a0 = 1 + alpha;
-  const b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, b2 = (1 + c) / 2 / a0, a1 = (-2 * c) / a0, a2 = (1 - alpha) / a0;
+  const a0 = 1 + alpha, edge = kind === 'low' ? (1 - c) : (1 + c);
+  const b0 = edge / 2 / a0, b1 = (kind === 'low' ? edge : -edge) / a0, b2 = edge / 2 / a0, a1 = (-2 * c) / a0, a2 = (1 - alpha) / a0;
   const y = new Float32Array(x.length);
   let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
   for (let i = 0; i < x.length; i++) {
@@ -178,6 +173,9 @@ export function highPass(x: Float32Array, fc: number, sampleRate: number): Float
   }
   return y;
 }
+
+export const highPass = (x: Float32Array, fc: number, sampleRate: number): Float32Array => biquad(x, fc, sampleRate, 'high');
+export const lowPass = (x: Float32Array, fc: number, sampleRate: number): Float32Array => biquad(x, fc, sampleRate, 'low');
 
 /** 8-bit µ-law (G.711-like) quantisation of [-1, 1] samples. */
 export function muLaw(x: Float32Array, mu = 255): Float32Array {
