@@ -12,7 +12,6 @@
  */
 import { applyGain, changeTempo, convolve, gauss, highPass, lowPass, makeNoise, meanSquare, pitchShift, resample, uniform, type Rng } from './augment.ts';
 
-
 const RATE = 16000;
 
 /** Keeps `lowHz`–`highHz` (each edge two biquads, 24 dB/octave); an edge at 0 or at Nyquist is left open. */
