@@ -59,7 +59,15 @@ export interface FusionConfig {
    * 'dialogue' scored lower (see the fusion card's ablation).
    */
   crossScope: 'turn' | 'dialogue';
+  /**
+   * Temperatures fitted on dev after training (temperature scaling): outside training the fused logits are divided
+   * by `fused` and each modality head's by its own, so a 0.8 confidence is right about 80 % of the time. Argmax
+   * never changes. Absent (older files, and during training): 1.
+   */
+  temperatures?: HeadTemperatures;
 }
+
+export interface HeadTemperatures { fused: number; text: number; audio: number; face: number }
 
 export const DEFAULT_FUSION_CONFIG: FusionConfig = {
   inputDims: [64, 64, 64], dim: 64, experts: 4, topK: 2, expertHidden: 128, maxSpeakers: 8, maxTurns: 32, contextHeads: 4,
@@ -366,18 +374,21 @@ export function fusionForward(params: FusionParams, input: FusionInput, config: 
 
   // Per-modality heads: explanations, the answer when only one modality is there, distillation students.
   const perModality = tf.matMul(tf.relu(y).reshape([B * T, 3, dim]).transpose([1, 0, 2]), params['modalityHead.w']); // [3,BT,C]
-  const modalityLogits = perModality.transpose([1, 0, 2]).reshape([B, T, 3, NUM_LABELS]).add(params['modalityHead.b']) as tf.Tensor4D;
+  const rawModalityLogits = perModality.transpose([1, 0, 2]).reshape([B, T, 3, NUM_LABELS]).add(params['modalityHead.b']) as tf.Tensor4D;
 
   const { fused, gate } = fuseStreams(params, y, present, input.turnMask, config);
 
   // Causal dialogue context: multi-head self-attention where turn t sees turns ≤ t that exist.
   const ctx = causalContext(params, fused, input.turnMask, config);
   const normed = layerNorm(ctx, params['head.ln.g'], params['head.ln.b']).reshape([B * T, dim]);
-  const fusedLogits = normed.matMul(params['head.w']).add(params['head.b']).reshape([B, T, NUM_LABELS]) as tf.Tensor3D;
+  const rawLogits = normed.matMul(params['head.w']).add(params['head.b']).reshape([B, T, NUM_LABELS]) as tf.Tensor3D;
+  const temps = options.training ? undefined : config.temperatures;
+  const fusedLogits = temps ? rawLogits.div(temps.fused) as tf.Tensor3D : rawLogits;
+  const modalityLogits = temps ? rawModalityLogits.div(tf.tensor([temps.text, temps.audio, temps.face]).reshape([1, 1, 3, 1])) as tf.Tensor4D : rawModalityLogits;
   // v0 files have no valence/arousal head: read it off the fused distribution (circumplex positions) instead.
   const va = (params['va.w']
     ? tf.tanh(normed.matMul(params['va.w']).add(params['va.b'])).reshape([B, T, 2])
-    : tf.softmax(fusedLogits).reshape([B * T, NUM_LABELS]).matMul(tf.tensor2d(LABELS.map((l) => [...VALENCE_AROUSAL[l]]), [NUM_LABELS, 2])).reshape([B, T, 2])) as tf.Tensor3D;
+    : tf.softmax(rawLogits).reshape([B * T, NUM_LABELS]).matMul(tf.tensor2d(LABELS.map((l) => [...VALENCE_AROUSAL[l]]), [NUM_LABELS, 2])).reshape([B, T, 2])) as tf.Tensor3D;
 
   return { fusedLogits, modalityLogits, gate, router: routed.reshape([B, T, 3, experts]) as tf.Tensor4D, balanceLoss: lb, valenceArousal: va, fused: ctx, tokens: y };
 }

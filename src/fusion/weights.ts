@@ -22,7 +22,18 @@ export async function loadFusionParams(handler: tf.io.IOHandler): Promise<{ para
   const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   const params: FusionParams = {};
   for (const [name, t] of Object.entries(tensors)) { params[name] = tf.variable(t, false); t.dispose(); }
-  return { params, config: withConfigDefaults(topology.config), meta: topology.meta ?? {} };
+  const config = withConfigDefaults(topology.config);
+  if (config.temperatures !== undefined) {
+    const t = config.temperatures as unknown as Record<string, unknown>;
+    for (const head of ['fused', 'text', 'audio', 'face']) {
+      const v = t?.[head];
+      if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+        disposeParams(params);
+        throw new Error(`loadFusionParams: temperatures.${head} must be a positive number, model.json has ${JSON.stringify(v)}`);
+      }
+    }
+  }
+  return { params, config, meta: topology.meta ?? {} };
 }
 
 export function disposeParams(params: FusionParams): void {

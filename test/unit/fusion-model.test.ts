@@ -151,3 +151,29 @@ test('masked cross-entropy matches a hand computation and ignores label -1', asy
   const ce = maskedCrossEntropy(tf.tensor2d([[0, 0, 0, 0, 0, 0, 0], [9, 0, 0, 0, 0, 0, 0]]), tf.tensor1d([3, -1], 'int32'), tf.ones([2]) as tf.Tensor1D);
   assert.ok(Math.abs((await ce.data())[0] - Math.log(7)) < 1e-5);
 });
+
+test('fitted temperatures divide the logits outside training only, survive save/load, and bad ones are refused', async () => {
+  const params = initFusionParams(cfg, 4);
+  const temperatures = { fused: 2, text: 1.5, audio: 3, face: 0.5 };
+  const c = { ...cfg, temperatures };
+  const inp = input(1, 3, 7);
+  const run = (config: FusionConfig, training: boolean) => tf.tidy(() => {
+    const o = fusionForward(params, inp, config, { training, seed: 1 });
+    return [o.fusedLogits, o.modalityLogits];
+  });
+  const [rawF, rawM] = run(cfg, false), [calF, calM] = run(c, false), [trainF] = run(c, true);
+  const [rf, rm, cf, cm, tr] = await Promise.all([rawF.data(), rawM.data(), calF.data(), calM.data(), trainF.data()]);
+  rf.forEach((v, i) => assert.ok(Math.abs(cf[i] - v / 2) < 1e-5));
+  const perHead = [1.5, 3, 0.5];
+  rm.forEach((v, i) => assert.ok(Math.abs(cm[i] - v / perHead[Math.floor(i / 7) % 3]) < 1e-5, `modality logit ${i}`));
+  assert.deepEqual(Array.from(tr), Array.from(rf), 'training sees the raw logits');
+  const loaded = await loadFusionParams({ load: async () => fusionToArtifacts(params, c) });
+  assert.deepEqual(loaded.config.temperatures, temperatures);
+  disposeParams(loaded.params);
+  const bad = { ...cfg, temperatures: { ...temperatures, audio: 0 } };
+  const artifacts = await fusionToArtifacts(params, bad);
+  const before = tf.memory().numTensors;
+  await assert.rejects(loadFusionParams({ load: async () => artifacts }), /temperatures\.audio must be a positive number, model\.json has 0/);
+  assert.equal(tf.memory().numTensors, before, 'a refused file leaks no tensors');
+  tf.dispose([rawF, rawM, calF, calM, trainF, ...Object.values(inp)]); disposeParams(params);
+});

@@ -37,3 +37,19 @@ test('conflict noise and dropout happen at about the configured rates, never dro
   assert.ok(Math.abs(dropped - 0.3) < 0.04, `text dropout ${dropped}`);
   assert.ok(out.every((t) => t.textIndex >= 0 || t.audioIndex >= 0 || t.faceIndex >= 0));
 });
+
+test('degradation: turns draw from the degraded pools at the configured rates; without a rate the pairing is unchanged', () => {
+  const many: Dialogue[] = [{ id: 'x', turns: Array.from({ length: 4000 }, (_, i) => ({ speaker: 'a', label: i % 7, textIndex: i })) }];
+  const degradedAudio = [3, 3, 0, 1, 2, 4, 5, 6], degradedFace = [0, 1, 2, 3, 4, 5, 6];
+  const plain = pseudoAlign(many, audioLabels, faceLabels, { seed: 2 });
+  assert.deepEqual(pseudoAlign(many, audioLabels, faceLabels, { seed: 2, degrade: { audio: 0, face: 0 } }, { audio: degradedAudio, face: degradedFace }), plain);
+  const turns = pseudoAlign(many, audioLabels, faceLabels, { seed: 2, degrade: { audio: 0.5, face: 0.25 } }, { audio: degradedAudio, face: degradedFace })[0].turns;
+  const rate = (f: (t: (typeof turns)[number]) => boolean) => turns.filter(f).length / turns.length;
+  assert.ok(Math.abs(rate((t) => t.audioDegraded === true) - 0.5) < 0.03);
+  assert.ok(Math.abs(rate((t) => t.faceDegraded === true) - 0.25) < 0.03);
+  // A degraded turn's index is into the degraded pool and carries the turn's label there.
+  for (const t of turns) {
+    assert.equal((t.audioDegraded ? degradedAudio : audioLabels)[t.audioIndex], t.label);
+    assert.equal((t.faceDegraded ? degradedFace : faceLabels)[t.faceIndex], t.label);
+  }
+});

@@ -104,9 +104,17 @@ test('release fusion --quick: the real recipe end to end on a sliver of the data
     assert.equal(done.installed, false);
     assert.deepEqual(readFileSync('public/models/fusion/weights.bin'), before, 'the shipped fusion is untouched');
     const log = readFileSync(join(cache, 'fusion/release.log'), 'utf8');
-    // The reload check compared the staged files' predictions with the trained ones under all seven conditions.
-    assert.equal(log.match(/same predictions/g)?.length, 7, log.slice(-2000));
+    // The reload check compared the staged files' predictions with the trained ones: seven modality conditions,
+    // seven degraded-recording scenarios and the realistic mix.
+    assert.equal(log.match(/same predictions/g)?.length, 15, log.slice(-2000));
     assert.match(done.card, /\| all three \| \d+ \| [\d.]+ \|/);
+    assert.match(done.card, /\| fused, degraded audio \| \d+ \| [\d.]+ \|/);
+    // Calibrated: the shipped file carries the temperatures fitted on dev, and the report says what they did.
+    const staged = JSON.parse(readFileSync(join(done.stage, 'fusion/model.json'), 'utf8'));
+    const reliability = JSON.parse(readFileSync(join(done.stage, 'fusion/reliability.json'), 'utf8'));
+    assert.deepEqual(staged.modelTopology.config.temperatures, reliability.temperatures);
+    for (const t of Object.values(reliability.temperatures) as number[]) assert.ok(t > 0 && t <= 20);
+    assert.ok(reliability.calibration.fused.fused.n > 0 && reliability.gateFalls.audio.turns > 0);
     assert.match(done.card, /--quick\*\* pipeline check/);
     const manifest = JSON.parse(readFileSync(join(done.stage, 'manifest.json'), 'utf8'));
     assert.ok(manifest.files['fusion/weights.bin'].bytes > 0);

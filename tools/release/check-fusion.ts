@@ -12,23 +12,23 @@ import { parseArgs } from 'node:util';
 import { loadFusion } from '../node/models.ts';
 import { disposeParams } from '../../src/fusion/weights.ts';
 import type { EvalResult } from '../../src/eval/metrics.ts';
-import { CONDITIONS, readFusionSplit } from '../train/fusion/data.ts';
-import { evaluateFusion } from '../train/fusion/evaluate.ts';
-import { devConversations } from '../train/fusion/trainer.ts';
+import { readFusionSplit } from '../train/fusion/data.ts';
+import { scoreScenarios, type DegradeRates } from '../train/fusion/trainer.ts';
 
 const { values } = parseArgs({ options: { models: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string', default: '1' }, limit: { type: 'string' } } });
 if (!values.models || !values.data) { console.error('check-fusion: --models and --data are required'); process.exit(2); }
 const trained = JSON.parse(readFileSync(join(values.models, 'fusion/metrics.json'), 'utf8')) as Record<string, EvalResult>;
 const dev = readFusionSplit(values.data, 'dev');
 if (values.limit) dev.dialogues = dev.dialogues.slice(0, Number(values.limit));
-const conversations = devConversations(dev, Number(values.seed));
-const { params, config } = await loadFusion(values.models);
+const { params, config, meta } = await loadFusion(values.models);
+// The degradation rates the model was trained (and its realistic-mix dev pairing made) with.
+const degrade = ((meta.hyper as { degrade?: DegradeRates } | undefined)?.degrade) ?? { audio: 0, face: 0 };
+const scored = await scoreScenarios(params, config, dev, Number(values.seed), degrade);
 let failed = 0;
-for (const condition of CONDITIONS) {
-  const got = await evaluateFusion(params, config, conversations, dev, condition);
-  const want = trained[condition];
-  const same = want && got.n === want.n && JSON.stringify(got.confusion) === JSON.stringify(want.confusion);
-  console.log(`${condition.padEnd(9)} weighted F1 ${got.weightedF1.toFixed(4)} (trained: ${want ? want.weightedF1.toFixed(4) : 'missing'}) ${same ? 'same predictions' : 'DIFFERENT'}`);
+for (const name of new Set([...Object.keys(trained), ...Object.keys(scored)])) {
+  const got = scored[name], want = trained[name];
+  const same = want && got && got.n === want.n && JSON.stringify(got.confusion) === JSON.stringify(want.confusion);
+  console.log(`${name.padEnd(24)} weighted F1 ${got ? got.weightedF1.toFixed(4) : 'not scored'} (trained: ${want ? want.weightedF1.toFixed(4) : 'missing'}) ${same ? 'same predictions' : 'DIFFERENT'}`);
   if (!same) failed++;
 }
 disposeParams(params);

@@ -166,18 +166,20 @@ function fusion(c: ReleaseContext): Recipe {
       {
         name: 'install-student', what: 'the student into the staged fusion folder', always: true,
         copy: [[join(runs, 'student/model.json'), join(c.stage, 'fusion/model.json')], [join(runs, 'student/weights.bin'), join(c.stage, 'fusion/weights.bin')],
-          [join(runs, 'student/metrics.json'), join(c.stage, 'fusion/metrics.json')], [join(runs, 'ablation.log'), join(c.stage, 'fusion/train.log')],
+          [join(runs, 'student/metrics.json'), join(c.stage, 'fusion/metrics.json')], [join(runs, 'student/reliability.json'), join(c.stage, 'fusion/reliability.json')], [join(runs, 'ablation.log'), join(c.stage, 'fusion/train.log')],
           [join(c.work, 'ablation.md'), join(c.stage, 'fusion/ablation-release.md')], [join(c.work, 'ablation.json'), join(c.stage, 'fusion/ablation-release.json')]],
       },
       { name: 'manifest', what: 'manifest of the staged models', always: true, argv: [TSX, 'tools/write-manifest.ts', c.stage] },
       { name: 'check', what: 'the staged files, loaded by the page\'s checked loader, give the trained scores', always: true, argv: [TSX, 'tools/release/check-fusion.ts', '--models', c.stage, '--data', emb, ...(c.quick ? ['--limit', '30'] : [])] },
     ],
     card: {
-      folder: 'fusion', title: 'Pseudo-aligned dev (MELD dev dialogues + RAVDESS actors 17–20 + FER2013 PublicTest), by the modalities present',
+      folder: 'fusion', title: 'Pseudo-aligned dev (MELD dev dialogues + RAVDESS actors 17–20 + FER2013 PublicTest), by the modalities present and by degraded recordings',
       scores: (read) => {
         const m = read('fusion/metrics.json') as Record<string, EvalResult>;
         const names: Record<string, string> = { fused: 'all three', text: 'text only', audio: 'audio only', face: 'face only', 'no-text': 'no text', 'no-audio': 'no audio', 'no-face': 'no face' };
-        return Object.entries(names).filter(([k]) => m[k]).map(([k, name]) => [name, m[k]]);
+        // Then the degraded scenarios under their own names (every clip through a room, every face through a poor webcam, ...).
+        const degraded = Object.keys(m).filter((k) => !(k in names)).map((k): [string, EvalResult] => [k, m[k]]);
+        return [...Object.entries(names).filter(([k]) => m[k]).map(([k, name]): [string, EvalResult] => [name, m[k]]), ...degraded];
       },
     },
   };

@@ -17,9 +17,9 @@ import { LABELS } from '../../../src/labels.ts';
 import { DEFAULT_FUSION_CONFIG, type FusionConfig } from '../../../src/fusion/model.ts';
 import { disposeParams } from '../../../src/fusion/weights.ts';
 import type { EvalResult } from '../../../src/eval/metrics.ts';
-import { readFusionSplit, type Condition, type FusionSplit } from './data.ts';
+import { readFusionSplit, type FusionSplit } from './data.ts';
 import { nodeBackend } from '../../node/backend.ts';
-import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
+import { DEFAULT_COMPRESS, DEFAULT_DEGRADE, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
 /** The shipped teacher's architecture, and the student distilled from it (≤ 1/4 of its parameters). */
 export const TEACHER_CONFIG: Partial<FusionConfig> = { fusion: 'magt', router: 'topk', dim: 64, experts: 4, topK: 2, expertHidden: 128, contextHeads: 4, crossHeads: 4 };
@@ -43,7 +43,7 @@ export const VARIANTS: Variant[] = [
   { name: 'student', what: 'student distilled from the teacher (--student-teacher) (shipped)', config: STUDENT_CONFIG, compress: true },
 ];
 
-interface Row { name: string; what: string; config: FusionConfig; parameters: number; seconds: number; bestEpoch: number; settings: Record<string, unknown>; metrics: Record<Condition, EvalResult> }
+interface Row { name: string; what: string; config: FusionConfig; parameters: number; seconds: number; bestEpoch: number; settings: Record<string, unknown>; metrics: Record<string, EvalResult> }
 
 function pct(x: number | undefined): string {
   return x === undefined ? '–' : (100 * x).toFixed(1);
@@ -71,6 +71,7 @@ async function runVariant(v: Variant, train: FusionSplit, dev: FusionSplit, args
   const options: TrainOptions = {
     out: dir, config, epochs: Number(args.epochs), batch: Number(args.batch), lr: Number(args.lr), seed: Number(args.seed),
     conflict: Number(args.conflict), dropout: Number(args.dropout), loss: DEFAULT_LOSS_WEIGHTS, textHead: args['text-head']!,
+    degrade: { audio: Number(args['degrade-audio']), face: Number(args['degrade-face']) },
     ikd: v.ikd ? DEFAULT_IKD : undefined,
     magtkd: v.magtkd ? DEFAULT_MAGTKD_STAGE : undefined,
     compress: v.compress ? { teacherDir: `${args.work}/${args['student-teacher']}`, ...DEFAULT_COMPRESS } : undefined,
@@ -92,6 +93,7 @@ if (process.argv[1]?.endsWith('ablate.ts')) {
       data: { type: 'string', default: '.cache/fusion' }, work: { type: 'string', default: '.cache/ablation' }, out: { type: 'string', default: 'public/models/fusion' },
       'text-head': { type: 'string', default: 'public/models/text-head' }, epochs: { type: 'string', default: '8' }, batch: { type: 'string', default: '16' },
       lr: { type: 'string', default: '0.002' }, seed: { type: 'string', default: '1' }, conflict: { type: 'string', default: '0.1' }, dropout: { type: 'string', default: '0.2' },
+      'degrade-audio': { type: 'string', default: String(DEFAULT_DEGRADE.audio) }, 'degrade-face': { type: 'string', default: String(DEFAULT_DEGRADE.face) },
       only: { type: 'string' }, limit: { type: 'string' }, 'student-teacher': { type: 'string', default: 'teacher' },
     },
   });

@@ -1,13 +1,19 @@
 /**
  * The fusion's training material on disk (written by tools/train/fusion/embed.ts): per split, text embeddings
- * with the dialogues they belong to, and pools of audio and face embeddings with their labels.
+ * with the dialogues they belong to, pools of audio and face embeddings with their labels, and (optional) pools of
+ * the same kind of material through degraded recordings: on dev they mirror the clean pools row for row, so a
+ * conversation can be scored as heard clean and as heard through a room.
  */
+import { existsSync } from 'node:fs';
 import { readTensor } from '../store.ts';
 import type { TurnFeatures } from '../../../src/fusion/batch.ts';
-import type { AlignedDialogue, Dialogue } from './pseudo-align.ts';
+import type { AlignedDialogue, AlignedTurn, Dialogue } from './pseudo-align.ts';
 
 export interface EmbeddingPool { dim: number; data: Float32Array; labels: number[] }
-export interface FusionSplit { text: EmbeddingPool; dialogues: Dialogue[]; audio: EmbeddingPool; face: EmbeddingPool }
+export interface FusionSplit {
+  text: EmbeddingPool; dialogues: Dialogue[]; audio: EmbeddingPool; face: EmbeddingPool;
+  audioDegraded?: EmbeddingPool; faceDegraded?: EmbeddingPool;
+}
 
 function readPool(path: string): EmbeddingPool & { dialogues?: Dialogue[] } {
   const t = readTensor<{ labels?: number[]; dialogues?: Dialogue[] }>(path);
@@ -16,7 +22,11 @@ function readPool(path: string): EmbeddingPool & { dialogues?: Dialogue[] } {
 
 export function readFusionSplit(dir: string, split: 'train' | 'dev'): FusionSplit {
   const text = readPool(`${dir}/text_${split}`);
-  return { text, dialogues: text.dialogues ?? [], audio: readPool(`${dir}/audio_${split}`), face: readPool(`${dir}/face_${split}`) };
+  const optional = (name: string) => (existsSync(`${dir}/${name}_${split}.json`) ? readPool(`${dir}/${name}_${split}`) : undefined);
+  return {
+    text, dialogues: text.dialogues ?? [], audio: readPool(`${dir}/audio_${split}`), face: readPool(`${dir}/face_${split}`),
+    audioDegraded: optional('audio_degraded'), faceDegraded: optional('face_degraded'),
+  };
 }
 
 export function row(pool: EmbeddingPool, i: number): Float32Array | undefined {
@@ -26,13 +36,50 @@ export function row(pool: EmbeddingPool, i: number): Float32Array | undefined {
 export type Condition = 'fused' | 'text' | 'audio' | 'face' | 'no-text' | 'no-audio' | 'no-face';
 export const CONDITIONS: Condition[] = ['fused', 'text', 'audio', 'face', 'no-text', 'no-audio', 'no-face'];
 
-/** Builds TurnFeatures for an aligned dialogue, keeping only the modalities a condition allows. */
-export function turnFeatures(d: AlignedDialogue, split: FusionSplit, condition: Condition = 'fused'): TurnFeatures[] {
+/** Which recordings are degraded in a scenario: every audio clip / face image of the conversation. */
+export interface Degraded { audio?: boolean; face?: boolean }
+
+/**
+ * Scored scenarios beyond the clean conditions: the same dev conversations with every clip heard through a degraded
+ * recording (the dev degraded pool, row for row the clean one) and/or every face seen through a bad webcam.
+ */
+export const DEGRADED_SCENARIOS: Record<string, { condition: Condition; degraded: Degraded }> = {
+  'fused, degraded audio': { condition: 'fused', degraded: { audio: true } },
+  'no text, degraded audio': { condition: 'no-text', degraded: { audio: true } },
+  'audio, degraded': { condition: 'audio', degraded: { audio: true } },
+  'fused, degraded face': { condition: 'fused', degraded: { face: true } },
+  'no text, degraded face': { condition: 'no-text', degraded: { face: true } },
+  'face, degraded': { condition: 'face', degraded: { face: true } },
+  'fused, both degraded': { condition: 'fused', degraded: { audio: true, face: true } },
+};
+
+/** The scenarios a split can be scored on: the clean conditions, and the degraded ones when it has those pools. */
+export function scenarios(split: FusionSplit): Record<string, { condition: Condition; degraded: Degraded }> {
+  const out: Record<string, { condition: Condition; degraded: Degraded }> = Object.fromEntries(CONDITIONS.map((c) => [c, { condition: c, degraded: {} }]));
+  for (const [name, s] of Object.entries(DEGRADED_SCENARIOS)) if ((!s.degraded.audio || split.audioDegraded) && (!s.degraded.face || split.faceDegraded)) out[name] = s;
+  return out;
+}
+
+function mirrored(clean: EmbeddingPool, degraded: EmbeddingPool | undefined, what: string): EmbeddingPool {
+  if (!degraded || degraded.labels.length !== clean.labels.length) throw new Error(`turnFeatures: every ${what} degraded needs a degraded pool that mirrors the clean one row for row`);
+  return degraded;
+}
+
+/**
+ * Builds TurnFeatures for an aligned dialogue, keeping only the modalities a condition allows. A turn flagged as
+ * degraded by the pairing reads the degraded pool; `degraded` forces every clip (image) of the dialogue to its
+ * degraded twin.
+ */
+export function turnFeatures(d: AlignedDialogue, split: FusionSplit, condition: Condition = 'fused', degraded: Degraded = {}): TurnFeatures[] {
   const keep = { text: ['fused', 'text', 'no-audio', 'no-face'].includes(condition), audio: ['fused', 'audio', 'no-text', 'no-face'].includes(condition), face: ['fused', 'face', 'no-text', 'no-audio'].includes(condition) };
+  const audioForced = degraded.audio ? mirrored(split.audio, split.audioDegraded, 'audio') : undefined;
+  const faceForced = degraded.face ? mirrored(split.face, split.faceDegraded, 'face') : undefined;
+  const audioPool = (t: AlignedTurn) => (t.audioDegraded ? split.audioDegraded! : audioForced ?? split.audio);
+  const facePool = (t: AlignedTurn) => (t.faceDegraded ? split.faceDegraded! : faceForced ?? split.face);
   return d.turns.map((t) => ({
     text: keep.text ? row(split.text, t.textIndex) : undefined,
-    audio: keep.audio ? row(split.audio, t.audioIndex) : undefined,
-    face: keep.face ? row(split.face, t.faceIndex) : undefined,
+    audio: keep.audio ? row(audioPool(t), t.audioIndex) : undefined,
+    face: keep.face ? row(facePool(t), t.faceIndex) : undefined,
     speakerSlot: t.speakerSlot,
   }));
 }

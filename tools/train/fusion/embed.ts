@@ -5,16 +5,31 @@
  * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool. Audio and faces come from
  * the encoder inputs that prepare-audio.ts / prepare-faces.ts computed with the page's own feature code.
  *
- *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--audio-cache .cache/audio] [--face-cache .cache/faces] [--faces-per-label 1500] [--dailydialog-dialogues 600] [--models public/models]
+ * With degraded pools beside the clean ones (unless --degraded no): training clips through random rooms,
+ * microphones and codecs and training faces through random webcams; every dev clip and face through named
+ * conditions in turn (mirroring the clean dev pools row for row).
+ *
+ *   npx tsx tools/train/fusion/embed.ts --shared ../shared/data --out .cache/fusion [--audio-cache .cache/audio] [--face-cache .cache/faces] [--faces-per-label 1500] [--dailydialog-dialogues 600] [--models public/models] [--degraded yes|no] [--degraded-audio-train 1200]
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readTensor, writeTensor } from '../store.ts';
 import { groupDialogues, readDailyDialog, readEmoryNlpCsv, readMeldCsv, type Utterance } from '../../data/text.ts';
 import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node/models.ts';
+import { decodeAudioFile } from '../../data/audio-decode.ts';
+import { encoderInput, extractAudioFeatures } from '../../../src/audio/features.ts';
+import { augmentRoom } from '../acoustics.ts';
+import { codecPass } from '../codec.ts';
+import { degradation } from '../degrade.ts';
+import { faceDegradation, webcamDegrade } from '../face-degrade.ts';
 import { rng, type Dialogue } from './pseudo-align.ts';
 
-const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, 'dailydialog-dialogues': { type: 'string', default: '600' }, limit: { type: 'string' }, models: { type: 'string', default: 'public/models' }, modalities: { type: 'string', default: 'text,audio,face' } } });
+const { values: args } = parseArgs({ options: { shared: { type: 'string', default: '../shared/data' }, out: { type: 'string', default: '.cache/fusion' }, 'faces-per-label': { type: 'string', default: '1500' }, 'audio-cache': { type: 'string', default: '.cache/audio' }, 'face-cache': { type: 'string', default: '.cache/faces' }, 'dailydialog-dialogues': { type: 'string', default: '600' }, limit: { type: 'string' }, models: { type: 'string', default: 'public/models' }, modalities: { type: 'string', default: 'text,audio,face' }, degraded: { type: 'string', default: 'yes' }, 'degraded-audio-train': { type: 'string', default: '1200' } } });
+// Degraded pools: the same material through rooms, poor microphones and webcams (--degraded no: clean pools only).
+const degradedWanted = args.degraded !== 'no';
+/** The recording conditions dev clips / faces go through, in turn, for the degraded dev pools. */
+const DEV_AUDIO_CONDITIONS = ['room', 'far', 'noise10', 'noise0', 'babble10', 'call'];
+const DEV_FACE_CONDITIONS = ['dim', 'blur', 'small', 'tilted', 'hand', 'glasses'];
 // --modalities text: re-embed only what changed (each modality writes its own <modality>_{train,dev} files).
 const wanted = new Set(args.modalities!.split(','));
 const data = args.shared!, out = args.out!;
@@ -56,26 +71,62 @@ if (wanted.has('audio')) {
   const audioCache = args['audio-cache']!;
   const mel = readTensor(join(audioCache, 'mel')), stats = readTensor(join(audioCache, 'prosody_stats'));
   const audioLabels = readTensor(join(audioCache, 'labels')).data, frames = readTensor(join(audioCache, 'frames')).data;
-  const audioMeta = readTensor<{ files: string[]; corpus: string[] }>(join(audioCache, 'meta'));
+  const audioMeta = readTensor<{ files: string[]; corpus: string[]; augmentOf?: number[]; augment?: { kind?: string } | null }>(join(audioCache, 'meta'));
   const [, T, M] = mel.shape, P = stats.shape[1];
+  // Rows past the originals are augmented copies: degraded material, never part of a clean pool.
+  const originals = audioMeta.meta.files.length;
   const audioEncoder = await loadAudioEncoder(args.models);
+  const storedInput = (r: number) => ({
+    mel: (mel.data as Float32Array).subarray(r * T * M, (r + 1) * T * M), frames: frames[r], offset: 0,
+    prosodyStats: (stats.data as Float32Array).subarray(r * P, (r + 1) * P),
+  });
+  const rowsOf: Record<'train' | 'dev', number[]> = { train: [], dev: [] };
   for (const [split, code] of [['train', 0], ['dev', 1]] as const) {
     // Dev voices are RAVDESS actors 17-20 only: TESS's two speakers are in training too (its dev split is by word),
     // so a TESS dev clip is a voice the encoder already knows and would make audio look like an oracle.
-    const rows = Array.from(audioMeta.data).flatMap((s, i) => (s === code && (split === 'train' || audioMeta.meta.corpus[i] === 'ravdess') ? [i] : [])).slice(0, limit);
+    const rows = Array.from(audioMeta.data).flatMap((s, i) => (i < originals && s === code && (split === 'train' || audioMeta.meta.corpus[i] === 'ravdess') ? [i] : [])).slice(0, limit);
+    rowsOf[split] = rows;
     const embeddings: Float32Array[] = [];
     for (let i = 0; i < rows.length; i += 64) {
-      const inputs = rows.slice(i, i + 64).map((r) => ({
-        mel: (mel.data as Float32Array).subarray(r * T * M, (r + 1) * T * M), frames: frames[r], offset: 0,
-        prosodyStats: (stats.data as Float32Array).subarray(r * P, (r + 1) * P),
-      }));
-      for (const e of await audioEncoder.embedInputs(inputs)) embeddings.push(e.embedding);
+      for (const e of await audioEncoder.embedInputs(rows.slice(i, i + 64).map(storedInput))) embeddings.push(e.embedding);
       progress(`audio ${split}`, rows.length)(Math.min(rows.length, i + 64));
     }
     const t = stack(embeddings);
     writeTensor(join(out, `audio_${split}`), t.data, t.shape, { labels: rows.map((r) => audioLabels[r]), files: rows.map((r) => audioMeta.meta.files[r]) });
-}
-audioEncoder.dispose();
+  }
+  if (degradedWanted) {
+    // Train: the store's room-augmented copies of training clips when it has them, else a seeded sample of the
+    // training clips through the same random rooms, microphones and codecs (acoustics.ts augmentRoom).
+    const augmentedRows = audioMeta.meta.augment?.kind === 'room' ? Array.from(audioMeta.data).flatMap((s, i) => (i >= originals && s === 0 ? [i] : [])) : [];
+    const trainRows = rowsOf.train;
+    const random = rng(17);
+    const sampled = augmentedRows.length ? augmentedRows.slice(0, limit) : trainRows.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).slice(0, Math.min(trainRows.length, Number(args['degraded-audio-train']))).map((o) => o.r).sort((a, b) => a - b);
+    const babblePool = await Promise.all(trainRows.filter((_, k) => k % Math.max(1, Math.floor(trainRows.length / 24)) === 0).slice(0, 24).map((r) => decodeAudioFile(audioMeta.meta.files[r])));
+    const embeddings: Float32Array[] = [];
+    for (let i = 0; i < sampled.length; i += 32) {
+      const inputs = await Promise.all(sampled.slice(i, i + 32).map(async (r) => {
+        if (r >= originals) return storedInput(r);
+        const pcm = await augmentRoom(await decodeAudioFile(audioMeta.meta.files[r]), rng(1_000_003 * 3 + r), { babblePool, codec: codecPass });
+        return encoderInput(extractAudioFeatures(pcm));
+      }));
+      for (const e of await audioEncoder.embedInputs(inputs)) embeddings.push(e.embedding);
+      progress('audio train, degraded', sampled.length)(Math.min(sampled.length, i + 32));
+    }
+    const t = stack(embeddings);
+    writeTensor(join(out, 'audio_degraded_train'), t.data, t.shape, { labels: sampled.map((r) => audioLabels[r]), how: augmentedRows.length ? 'the store\'s room-augmented copies' : 'augmentRoom' });
+    // Dev: every dev clip once, through the named recording conditions in turn, so this pool mirrors audio_dev
+    // row for row (the same conversation can be scored clean and degraded).
+    const devRows = rowsOf.dev, names = DEV_AUDIO_CONDITIONS;
+    const devEmbeddings: Float32Array[] = [];
+    for (const [k, r] of devRows.entries()) {
+      const pcm = await degradation(names[k % names.length]).apply(await decodeAudioFile(audioMeta.meta.files[r]), 7_000_003 + k, { babblePool });
+      devEmbeddings.push((await audioEncoder.embed(extractAudioFeatures(pcm))).embedding);
+      if (k % 20 === 19 || k === devRows.length - 1) progress('audio dev, degraded', devRows.length)(k + 1);
+    }
+    const d = stack(devEmbeddings);
+    writeTensor(join(out, 'audio_degraded_dev'), d.data, d.shape, { labels: devRows.map((r) => audioLabels[r]), conditions: devRows.map((_, k) => names[k % names.length]) });
+  }
+  audioEncoder.dispose();
 }
 
 // Faces: the 48×48 crops prepare-faces.ts wrote (cropFace, the page's function); a seeded label-capped sample of
@@ -84,6 +135,14 @@ if (wanted.has('face')) {
   const faceCache = args['face-cache']!;
   const faceEncoder = await loadFaceEncoder(args.models);
   const random = rng(7);
+  const embedCrops = async (crops: Float32Array[], what: string): Promise<Float32Array[]> => {
+    const embeddings: Float32Array[] = [];
+    for (let i = 0; i < crops.length; i += 256) {
+      for (const e of await faceEncoder.embed(crops.slice(i, i + 256))) embeddings.push(e.embedding);
+      progress(what, crops.length)(Math.min(crops.length, i + 256));
+    }
+    return embeddings;
+  };
   for (const [split, prefix] of [['train', 'train'], ['dev', 'val']] as const) {
     const x = readTensor(join(faceCache, `${prefix}_x`)), y = readTensor(join(faceCache, `${prefix}_y`)).data;
     let rows = Array.from(y, (_, i) => i);
@@ -94,15 +153,22 @@ if (wanted.has('face')) {
       rows = shuffled.filter((i) => taken[y[i]]++ < cap).sort((a, b) => a - b);
     }
     rows = rows.slice(0, limit);
-    const embeddings: Float32Array[] = [];
-    for (let i = 0; i < rows.length; i += 256) {
-      const crops = rows.slice(i, i + 256).map((r) => Float32Array.from((x.data as Uint8Array).subarray(r * 2304, (r + 1) * 2304), (v) => v / 255));
-      for (const e of await faceEncoder.embed(crops)) embeddings.push(e.embedding);
-      progress(`face ${split}`, rows.length)(Math.min(rows.length, i + 256));
-    }
-    const t = stack(embeddings);
+    const crop = (r: number) => Float32Array.from((x.data as Uint8Array).subarray(r * 2304, (r + 1) * 2304), (v) => v / 255);
+    const t = stack(await embedCrops(rows.map(crop), `face ${split}`));
     writeTensor(join(out, `face_${split}`), t.data, t.shape, { labels: rows.map((r) => y[r]), rows });
-}
-faceEncoder.dispose();
+    if (!degradedWanted) continue;
+    // Train: a random webcam per crop for every third sampled face; dev: every dev face through the named camera
+    // conditions in turn (mirrors face_dev row for row).
+    const degradedRows = split === 'train' ? rows.filter((_, k) => k % 3 === 0) : rows;
+    const names = DEV_FACE_CONDITIONS;
+    const crops = await Promise.all(degradedRows.map((r, k) => (split === 'train'
+      ? webcamDegrade(crop(r), rng(5_000_011 + r))
+      : faceDegradation(names[k % names.length]).apply(crop(r), 9_000_011 + k))));
+    const d = stack(await embedCrops(crops, `face ${split}, degraded`));
+    writeTensor(join(out, `face_degraded_${split}`), d.data, d.shape, {
+      labels: degradedRows.map((r) => y[r]), rows: degradedRows, ...(split === 'dev' ? { conditions: degradedRows.map((_, k) => names[k % names.length]) } : { how: 'webcamDegrade' }),
+    });
+  }
+  faceEncoder.dispose();
 }
 console.log(`wrote fusion pools to ${out}`);

@@ -4,7 +4,7 @@
  *
  *   npx tsx tools/train/fusion/train.ts --data .cache/fusion --out public/models/fusion \
  *     [--fusion gate|concat|hcmf|magt] [--router dense|topk|noisy-topk|summer] [--dim 64] [--experts 4] [--top-k 2]
- *     [--expert-hidden 128] [--epochs 15] [--batch 16] [--lr 0.002] [--seed 1] [--conflict 0.1] [--dropout 0.2]
+ *     [--expert-hidden 128] [--epochs 15] [--batch 16] [--lr 0.002] [--seed 1] [--conflict 0.1] [--dropout 0.2] [--degrade-audio 0.5] [--degrade-face 0.3]
  *     [--ikd] [--ikd-tau 2 --ikd-kl 0.5 --ikd-latent 0.1] [--magtkd-epochs 3] [--teacher <fusion dir> --kd-tau 2 --kd-weight 1]
  *
  * Writes model.json + weights.bin (best dev epoch), metrics.json (dev, per condition) and train.log into --out;
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_FUSION_CONFIG, type FusionConfig, type FusionKind, type RouterKind } from '../../../src/fusion/model.ts';
 import { readFusionSplit } from './data.ts';
 import { nodeBackend } from '../../node/backend.ts';
-import { DEFAULT_COMPRESS, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
+import { DEFAULT_COMPRESS, DEFAULT_DEGRADE, DEFAULT_IKD, DEFAULT_LOSS_WEIGHTS, DEFAULT_MAGTKD_STAGE, trainFusion, type TrainOptions } from './trainer.ts';
 
 export const FUSION_OPTIONS = {
   data: { type: 'string', default: '.cache/fusion' },
@@ -34,6 +34,8 @@ export const FUSION_OPTIONS = {
   seed: { type: 'string', default: '1' },
   conflict: { type: 'string', default: '0.1' },
   dropout: { type: 'string', default: '0.2' },
+  'degrade-audio': { type: 'string', default: String(DEFAULT_DEGRADE.audio) },
+  'degrade-face': { type: 'string', default: String(DEFAULT_DEGRADE.face) },
   ikd: { type: 'boolean', default: false },
   'ikd-tau': { type: 'string', default: String(DEFAULT_IKD.tau) },
   'ikd-kl': { type: 'string', default: String(DEFAULT_IKD.kappaKl) },
@@ -58,6 +60,7 @@ export function trainOptionsFrom(v: Values, dims: [number, number, number], log:
   return {
     out: v.out!, config, epochs: Number(v.epochs), batch: Number(v.batch), lr: Number(v.lr), seed: Number(v.seed),
     conflict: Number(v.conflict), dropout: Number(v.dropout), loss: DEFAULT_LOSS_WEIGHTS, textHead: v['text-head']!,
+    degrade: { audio: Number(v['degrade-audio']), face: Number(v['degrade-face']) },
     ikd: v.ikd ? { tau: Number(v['ikd-tau']), kappaKl: Number(v['ikd-kl']), kappaLatent: Number(v['ikd-latent']) } : undefined,
     magtkd: magtkdEpochs > 0 ? { ...DEFAULT_MAGTKD_STAGE, epochs: magtkdEpochs } : undefined,
     compress: v.teacher ? { teacherDir: v.teacher, tau: Number(v['kd-tau']), weight: Number(v['kd-weight']) } : undefined,

@@ -18,9 +18,10 @@ import { disposeParams, fusionToArtifacts, loadFusionParams } from '../../../src
 import type { LinearClassifier } from './distill.ts';
 import type { EvalResult } from '../../../src/eval/metrics.ts';
 import { diskLoader, diskSaver, loadLayersModelFromDisk } from '../tfjs-disk.ts';
-import { CONDITIONS, turnFeatures, windows, type Condition, type FusionSplit } from './data.ts';
+import { scenarios, turnFeatures, windows, type FusionSplit } from './data.ts';
+import { fitHeadTemperatures, reliabilityReport } from './calibrate.ts';
 import { evaluateFusion } from './evaluate.ts';
-import { pseudoAlign, rng, type AlignedDialogue } from './pseudo-align.ts';
+import { pseudoAlign, rng, type AlignedDialogue, type DegradedLabels } from './pseudo-align.ts';
 
 export interface IkdOptions { tau: number; kappaKl: number; kappaLatent: number }
 export interface MagtkdOptions extends MagtkdWeights { epochs: number }
@@ -35,6 +36,11 @@ export interface TrainOptions {
   seed: number;
   conflict: number;
   dropout: number;
+  /**
+   * Rates at which a training turn's audio / face comes from the degraded pool (when the data has one); the dev
+   * conversations the run is selected and calibrated on are paired with the same rates.
+   */
+  degrade: DegradeRates;
   loss: FusionLossWeights;
   ikd?: IkdOptions;
   magtkd?: MagtkdOptions;
@@ -46,11 +52,18 @@ export interface TrainOptions {
   log: (line: string) => void;
 }
 
+export interface DegradeRates { audio: number; face: number }
+/**
+ * Half the turns heard through a room or a poor microphone, a third seen through a poor webcam: roughly what a
+ * laptop in an ordinary room gives, and enough clean turns that a good recording is still trusted.
+ */
+export const DEFAULT_DEGRADE: DegradeRates = { audio: 0.5, face: 0.3 };
+
 export const DEFAULT_IKD: IkdOptions = { tau: 2, kappaKl: 0.5, kappaLatent: 0.1 };
 export const DEFAULT_MAGTKD_STAGE: MagtkdOptions = { ...DEFAULT_MAGTKD, epochs: 3 };
 export const DEFAULT_COMPRESS = { tau: 2, weight: 1 };
 
-export interface TrainResult { params: FusionParams; config: FusionConfig; metrics: Record<Condition, EvalResult>; bestEpoch: number; parameters: number; seconds: number }
+export interface TrainResult { params: FusionParams; config: FusionConfig; metrics: Record<string, EvalResult>; bestEpoch: number; parameters: number; seconds: number }
 
 /** The text teacher: the shipped text head's last layer (embedding → logits), frozen. */
 export async function loadTextTeacher(textHead: string): Promise<LinearClassifier> {
@@ -79,15 +92,23 @@ function teacherLogits(teacher: LinearClassifier, input: FusionInput): tf.Tensor
   return tf.tidy(() => input.text.reshape([B * T, D]).matMul(teacher.w).add(teacher.b).reshape([B, T, teacher.w.shape[1]]) as tf.Tensor3D);
 }
 
-/** The dev conversations a run with `seed` is scored on (the release check scores the saved model on the same). */
-export function devConversations(dev: FusionSplit, seed: number): AlignedDialogue[] {
-  return pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + seed });
+/** The labels of a split's degraded pools, for the pairing. */
+export function degradedLabels(split: FusionSplit): DegradedLabels {
+  return { audio: split.audioDegraded?.labels, face: split.faceDegraded?.labels };
+}
+
+/**
+ * The dev conversations a run with `seed` is selected, calibrated and scored on (the release check scores the saved
+ * model on the same). Degraded turns at `degrade` rates where the split has degraded pools.
+ */
+export function devConversations(dev: FusionSplit, seed: number, degrade: DegradeRates = { audio: 0, face: 0 }): AlignedDialogue[] {
+  return pseudoAlign(dev.dialogues, dev.audio.labels, dev.face.labels, { seed: 1000 + seed, degrade }, degradedLabels(dev));
 }
 
 export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.out, { recursive: true });
   const config = o.config;
-  const devDialogues = devConversations(dev, o.seed);
+  const devDialogues = devConversations(dev, o.seed, o.degrade);
   const params = initFusionParams(config, o.seed);
   const needsTextTeacher = Boolean(o.ikd || (o.magtkd && o.magtkd.epochs > 0));
   const textTeacher = needsTextTeacher ? await loadTextTeacher(o.textHead) : undefined;
@@ -95,6 +116,8 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
   // IKD's adapter maps the student's fused features into the teacher classifier's input space (training only).
   const adapter = o.ikd ? tf.variable(tf.randomNormal([config.dim, config.inputDims[0]], 0, 1 / Math.sqrt(config.dim), 'float32', o.seed), true, 'ikd_adapter') : undefined;
   const fusionTeacher = o.compress ? await loadFusionParams(diskLoader(o.compress.teacherDir)) : undefined;
+  // The student learns the teacher's raw scores (its temperatures are for reading probabilities, not for distilling).
+  if (fusionTeacher) fusionTeacher.config = { ...fusionTeacher.config, temperatures: undefined };
   const magtkdEpochs = o.magtkd?.epochs ?? 0;
   const totalEpochs = magtkdEpochs + o.epochs;
 
@@ -106,7 +129,7 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
     startEpoch = Number(loaded.meta.epoch) + 1; best = Number(loaded.meta.best); bestEpoch = Number(loaded.meta.bestEpoch ?? -1);
     o.log(`resumed from ${o.checkpoint} at epoch ${startEpoch + 1} (best dev weighted F1 ${best.toFixed(4)})`);
   }
-  const hyper = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, conflict: o.conflict, dropout: o.dropout, loss: o.loss, ikd: o.ikd, magtkd: o.magtkd, compress: o.compress };
+  const hyper = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, conflict: o.conflict, dropout: o.dropout, degrade: o.degrade, loss: o.loss, ikd: o.ikd, magtkd: o.magtkd, compress: o.compress };
   o.log(`fusion ${config.fusion}/${config.router} on tfjs-${tf.getBackend()}: ${countParams(params)} parameters; train ${train.dialogues.length} dialogues, dev ${dev.dialogues.length}; ${JSON.stringify(hyper)}`);
 
   const allVars = [...Object.values(params), ...(adapter ? [adapter] : [])];
@@ -118,8 +141,8 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
   for (let epoch = startEpoch; epoch < totalEpochs; epoch++) {
     const stage1 = epoch < magtkdEpochs;
     const aligned = windows(pseudoAlign(train.dialogues, train.audio.labels, train.face.labels, {
-      seed: o.seed * 7919 + epoch, conflict: o.conflict, dropout: { text: o.dropout, audio: o.dropout, face: o.dropout },
-    }), config.maxTurns);
+      seed: o.seed * 7919 + epoch, conflict: o.conflict, dropout: { text: o.dropout, audio: o.dropout, face: o.dropout }, degrade: o.degrade,
+    }, degradedLabels(train)), config.maxTurns);
     const order = shuffled(aligned.length, o.seed * 31 + epoch);
     let lossSum = 0, steps = 0;
     for (let i = 0; i < order.length; i += o.batch) {
@@ -152,14 +175,18 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
     o.log(`epoch ${epoch + 1}/${totalEpochs}${stage1 ? ' (MAGTKD stage 1)' : ''} loss ${(lossSum / steps).toFixed(4)} dev wF1 ${fused.weightedF1.toFixed(4)} acc ${fused.accuracy.toFixed(4)}${improved ? ' *' : ''} (${((Date.now() - started) / 1000).toFixed(0)} s, ${tf.memory().numTensors} tensors)`);
   }
 
-  // Score the best model under every condition on the same dev conversations.
+  // Calibrate every head on the selection conversations, save the temperatures with the model, and score it.
   const bestModel = await loadFusionParams(diskLoader(o.out));
-  const metrics = {} as Record<Condition, EvalResult>;
-  for (const condition of CONDITIONS) {
-    metrics[condition] = await evaluateFusion(bestModel.params, config, devDialogues, dev, condition);
-    o.log(`dev ${condition.padEnd(9)} weighted F1 ${metrics[condition].weightedF1.toFixed(4)} accuracy ${metrics[condition].accuracy.toFixed(4)}`);
-  }
+  const temperatures = await fitHeadTemperatures(bestModel.params, config, devDialogues, dev);
+  const calibrated: FusionConfig = { ...config, temperatures };
+  await diskSaver(o.out).save!(await fusionToArtifacts(bestModel.params, calibrated, { ...bestModel.meta, temperatures }));
+  o.log(`temperatures fitted on dev: ${JSON.stringify(temperatures)}`);
+  const metrics = await scoreScenarios(bestModel.params, calibrated, dev, o.seed, o.degrade);
+  for (const [name, m] of Object.entries(metrics)) o.log(`dev ${name.padEnd(24)} weighted F1 ${m.weightedF1.toFixed(4)} accuracy ${m.accuracy.toFixed(4)}`);
   writeFileSync(`${o.out}/metrics.json`, JSON.stringify(metrics, null, 1) + '\n');
+  const reliability = await reliabilityReport(bestModel.params, config, temperatures, devConversations(dev, o.seed), dev);
+  writeFileSync(`${o.out}/reliability.json`, JSON.stringify(reliability, null, 1) + '\n');
+  o.log(`fused ECE ${reliability.calibration.fused.fused.eceRaw} → ${reliability.calibration.fused.fused.ece}; gate ${JSON.stringify(reliability.gate)}`);
   disposeParams(params);
   adapter?.dispose();
   stage1Optimizer.dispose(); optimizer.dispose();
@@ -167,7 +194,20 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
   if (fusionTeacher) disposeParams(fusionTeacher.params);
   const seconds = (Date.now() - started) / 1000;
   o.log(`done in ${seconds.toFixed(0)} s; best epoch ${bestEpoch + 1}`);
-  return { params: bestModel.params, config, metrics, bestEpoch, parameters: countParams(bestModel.params), seconds };
+  return { params: bestModel.params, config: calibrated, metrics, bestEpoch, parameters: countParams(bestModel.params), seconds };
+}
+
+/**
+ * A trained fusion's dev scores: every clean condition and degraded scenario on conversations paired without
+ * degradation (so a degraded scenario differs from 'fused' only in its recordings), and 'fused, realistic mix' on the
+ * selection conversations (degraded at the training rates). The release check recomputes exactly these.
+ */
+export async function scoreScenarios(params: FusionParams, config: FusionConfig, dev: FusionSplit, seed: number, degrade: DegradeRates): Promise<Record<string, EvalResult>> {
+  const clean = devConversations(dev, seed);
+  const metrics: Record<string, EvalResult> = {};
+  for (const [name, s] of Object.entries(scenarios(dev))) metrics[name] = await evaluateFusion(params, config, clean, dev, s.condition, s.degraded);
+  if (dev.audioDegraded || dev.faceDegraded) metrics['fused, realistic mix'] = await evaluateFusion(params, config, devConversations(dev, seed, degrade), dev, 'fused');
+  return metrics;
 }
 
 export { DEFAULT_LOSS_WEIGHTS };
