@@ -3,11 +3,13 @@
  *
  *   npm run eval -- text   --data <MELD-style csv | manifest csv>          [--json out.json]
  *   npm run eval -- audio  --data <a speech corpus folder | label folder | manifest> [--degrade <condition>] [--split dev|train|all] [--json out.json]
- *   npm run eval -- face   --data <label folder (FER2013, CK+) | manifest>  [--json out.json]
- *   npm run eval -- fusion --dialogues <MELD-style csv> --audio <dir> --faces <dir> [--degrade <condition>] [--seed N] [--json out.json]
+ *   npm run eval -- face   --data <label folder (FER2013, CK+) | manifest>  [--degrade <camera condition>] [--json out.json]
+ *   npm run eval -- fusion --dialogues <MELD-style csv> --audio <dir> --faces <dir> [--degrade <condition>] [--degrade-face <camera condition>] [--seed N] [--json out.json]
  *
  * --degrade plays every audio clip through a recording condition first (tools/train/degrade.ts: none, noise10,
  * noise0, room, far, babble10, call; seeded by --seed and the clip, the same transforms training draws from).
+ * For faces (and the fusion's --degrade-face) it is a camera condition applied to each 48×48 face crop
+ * (tools/train/face-degrade.ts: none, dim, blur, small, tilted, hand, glasses).
  * --split keeps one side of the corpus's own train/dev rule (tools/data/speech.ts `speechSplit`); default all.
  * Prints accuracy, weighted F1 (MELD's standard metric), macro F1, per-class F1 and the confusion matrix.
  * A manifest is a CSV with header `path_or_text,label[,speaker,dialogue_id]`.
@@ -19,6 +21,7 @@ import { readManifest } from '../data/manifest.ts';
 import { groupDialogues, readMeldCsv, readEmoryNlpCsv, type Utterance } from '../data/text.ts';
 import { readSpeechFolder, speechSplit, type SpeechItem } from '../data/speech.ts';
 import { degradation } from '../train/degrade.ts';
+import { faceDegradation } from '../train/face-degrade.ts';
 import { decodeAudioFile } from '../data/audio-decode.ts';
 import { readLabelFolders } from '../data/faces.ts';
 import { readCsvRecords } from '../data/csv.ts';
@@ -37,7 +40,7 @@ const { values: args, positionals } = parseArgs({
   options: {
     data: { type: 'string' }, json: { type: 'string' }, models: { type: 'string', default: MODELS_DIR },
     dialogues: { type: 'string' }, audio: { type: 'string' }, faces: { type: 'string' }, seed: { type: 'string', default: '1' },
-    limit: { type: 'string' }, degrade: { type: 'string', default: 'none' }, split: { type: 'string', default: 'all' },
+    limit: { type: 'string' }, degrade: { type: 'string', default: 'none' }, 'degrade-face': { type: 'string', default: 'none' }, split: { type: 'string', default: 'all' },
   },
 });
 
@@ -111,6 +114,15 @@ async function audioCondition(items: { path: string }[]): Promise<((pcm: Float32
   return (pcm, index) => condition.apply(pcm, seed * 1_000_003 + index, { babblePool });
 }
 
+/** A camera condition (--degrade for faces, --degrade-face for the fusion) as a per-crop transform; undefined for none. */
+function faceCondition(name: string): ((crop: Float32Array, index: number) => Promise<Float32Array>) | undefined {
+  if (name === 'none') return undefined;
+  let condition: ReturnType<typeof faceDegradation>;
+  try { condition = faceDegradation(name); } catch (error) { throw new UsageError((error as Error).message); }
+  const seed = Number(args.seed);
+  return (crop, index) => condition.apply(crop, seed * 1_000_003 + index);
+}
+
 async function evalAudio(path: string): Promise<EvalResult> {
   const items = limit(readSpeech(path));
   const encoder = await loadAudioEncoder(args.models);
@@ -122,7 +134,7 @@ async function evalAudio(path: string): Promise<EvalResult> {
 async function evalFace(path: string): Promise<EvalResult> {
   const items = limit(readFiles(path, readLabelFolders));
   const encoder = await loadFaceEncoder(args.models);
-  const { probs, facesNotFound } = await embedFaceImages(encoder, items.map((i) => i.path), progress('face', items.length));
+  const { probs, facesNotFound } = await embedFaceImages(encoder, items.map((i) => i.path), progress('face', items.length), faceCondition(args.degrade!));
   encoder.dispose();
   if (facesNotFound) console.error(`face: no face detected in ${facesNotFound} of ${items.length} images; their centre square was used`);
   return evaluate(items.map((i) => i.label), argmaxRows(probs));
@@ -142,7 +154,7 @@ async function evalFusion(): Promise<Record<string, EvalResult>> {
   const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length), await audioCondition(audioItems));
   audioEncoder.dispose();
   const faceEncoder = await loadFaceEncoder(args.models);
-  const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length));
+  const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length), faceCondition(args['degrade-face']!));
   faceEncoder.dispose();
 
   const pool = (rows: Float32Array[], labels: number[]) => {
@@ -160,7 +172,7 @@ async function evalFusion(): Promise<Record<string, EvalResult>> {
   const aligned = pseudoAlign(dialogues, split.audio.labels, split.face.labels, { seed: Number(args.seed) });
   const { params, config } = await loadFusion(args.models);
   const out: Record<string, EvalResult> = {};
-  for (const condition of ['fused', 'text', 'audio', 'face'] as const) out[condition] = await evaluateFusion(params, config, aligned, split, condition);
+  for (const condition of ['fused', 'no-text', 'text', 'audio', 'face'] as const) out[condition] = await evaluateFusion(params, config, aligned, split, condition);
   return out;
 }
 
@@ -175,6 +187,7 @@ async function main(): Promise<void> {
 
   if (mode === 'fusion') for (const [condition, r] of Object.entries(result)) console.log(formatReport(r as EvalResult, `fusion · ${condition}`));
   else console.log(formatReport(result as EvalResult, `${mode} · ${args.data}${args.split !== 'all' ? ` · ${args.split} split` : ''}${args.degrade !== 'none' ? ` · ${args.degrade}` : ''}`));
+  if (mode === 'fusion' && (args.degrade !== 'none' || args['degrade-face'] !== 'none')) console.log(`(audio: ${args.degrade}, faces: ${args['degrade-face']})`);
   if (args.json) { writeFileSync(args.json, JSON.stringify(result, null, 1) + '\n'); console.log(`wrote ${args.json}`); }
 }
 

@@ -110,15 +110,15 @@ async function locateFace(img: DecodedImage): Promise<{ box: FaceBox; detected: 
 }
 
 /**
- * Face images → crops → embeddings. Small images are face crops already (FER2013 style) and go to `cropFace` whole;
+ * Face images → crops → (optional `transform` of each 48×48 crop, e.g. a camera degradation) → embeddings. Small images are face crops already (FER2013 style) and go to `cropFace` whole;
  * larger ones (CK+ style frames) are cropped around the detected face, as the page does. `facesNotFound` counts the
  * large images where no face was detected (their centre square is used instead).
  */
-export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void): Promise<Embedded & { facesNotFound: number }> {
+export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (crop: Float32Array, index: number) => Promise<Float32Array>): Promise<Embedded & { facesNotFound: number }> {
   const out = { embeddings: [] as Float32Array[], probs: [] as Float32Array[], facesNotFound: 0 };
   for (let i = 0; i < paths.length; i += 128) {
     const crops: Float32Array[] = [];
-    for (const path of paths.slice(i, i + 128)) {
+    for (const [k, path] of paths.slice(i, i + 128).entries()) {
       const img = await loadFaceImage(path);
       let box: FaceBox | null = null;
       if (Math.max(img.width, img.height) > FACE_CROP_MAX_SIDE) {
@@ -126,7 +126,8 @@ export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onP
         box = located.box;
         if (!located.detected) out.facesNotFound++;
       }
-      crops.push(cropFace(img.data, img.width, img.height, box, { channels: img.channels }));
+      const crop = cropFace(img.data, img.width, img.height, box, { channels: img.channels });
+      crops.push(transform ? await transform(crop, i + k) : crop);
     }
     for (const r of await encoder.embed(crops)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); }
     onProgress?.(Math.min(paths.length, i + 128));
