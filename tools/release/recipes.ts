@@ -90,22 +90,43 @@ function face(c: ReleaseContext): Recipe {
   };
 }
 
+/** The speech corpora the audio encoder learns from, each split by speaker (tools/data/speech.ts). */
+const SPEECH_CORPUS_NAMES = ['ravdess', 'tess', 'crema-d', 'savee', 'esd', 'emovo', 'nemo', 'urdu'] as const;
+
+/**
+ * Every speech corpus, plus one copy of each training clip through a random room, microphone, noise and codec: the
+ * audio encoder trains on it, and the fusion takes its clean and degraded voice pools from it (one shared step).
+ */
+function prepareSpeech(c: ReleaseContext): Step {
+  return {
+    name: 'prepare-audio-v3', shared: true, what: 'encoder inputs of every speech corpus, and a room-augmented copy of each training clip, by the page\'s feature code',
+    argv: [TSX, 'tools/train/prepare-audio.ts', '--corpora', join(c.data, 'audio'), '--augment', '1', '--augment-kind', 'room', '--seed', '1', '--pcm-cache', join(c.features, 'pcm'), '--concurrency', '4', '--out', join(c.features, 'audio-v3'), ...(c.quick ? ['--limit', '24'] : [])],
+  };
+}
+
 function audio(c: ReleaseContext): Recipe {
-  const a = join(c.data, 'audio'), feats = join(c.features, 'audio'), model = join(c.work, 'model');
-  const limit = c.quick ? ['--limit', '60'] : [];
+  const feats = join(c.features, 'audio-v3'), model = join(c.work, 'model');
   return {
     folders: ['audio-encoder'],
     steps: [
-      { name: 'prepare-audio', what: 'audio encoder inputs of RAVDESS and TESS by the page\'s feature code', shared: true, argv: [TSX, 'tools/train/prepare-audio.ts', '--ravdess', join(a, 'ravdess'), '--tess', join(a, 'tess'), '--out', feats, ...limit] },
-      { name: 'augment-audio', shared: true, what: 'two augmented copies of every RAVDESS training clip', argv: [TSX, 'tools/train/prepare-audio.ts', '--ravdess', join(a, 'ravdess'), '--out', join(feats, 'aug'), '--augment', '2', '--seed', '1', '--pcm-cache', join(feats, 'pcm'), ...limit] },
+      prepareSpeech(c),
       {
+        // Corpora balanced by √size (classes alike within each), softmax over each corpus's own classes, selection by
+        // the mean over corpora of dev accuracy (no single corpus decides).
         name: 'train', what: 'PyTorch training (resumes from its checkpoint when run again)',
-        argv: [PY, 'tools/train/python/train_audio.py', '--data', feats, '--extra', join(feats, 'aug'), '--out', model, '--minutes', '9', '--epochs', '22', '--resume', ...(c.quick ? ['--max-steps', '2', '--epochs', '1'] : [])],
+        argv: [PY, 'tools/train/python/train_audio.py', '--data', feats, '--out', model, '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc',
+          '--epoch-size', '16000', '--threads', '2', '--resume', ...(c.quick ? ['--max-steps', '2', '--epochs', '1', '--epoch-size', '64'] : ['--minutes', '55', '--epochs', '40'])],
       },
       { name: 'export', what: 'tfjs LayersModel + metrics + parity references', always: true, argv: [TSX, 'tools/train/export-audio.ts', '--state', model, '--out', join(c.stage, 'audio-encoder')] },
       { name: 'parity', what: 'the export reproduces PyTorch', ...parityTest('test/unit/audio-parity.test.ts', c.stage) },
     ],
-    card: { folder: 'audio-encoder', title: 'RAVDESS dev (actors 17–20, speakers never trained on)', scores: (read) => [['RAVDESS actors 17–20', read('audio-encoder/metrics.json') as EvalResult]] },
+    card: {
+      folder: 'audio-encoder', title: 'dev speakers of every corpus (speakers never trained on; TESS: words never trained on)',
+      scores: (read) => {
+        const corpora = read('audio-encoder/metrics_corpora.json') as Record<string, EvalResult>;
+        return SPEECH_CORPUS_NAMES.filter((name) => corpora[name]).map((name): [string, EvalResult] => [name, corpora[name]]);
+      },
+    },
   };
 }
 
@@ -146,13 +167,12 @@ function text(c: ReleaseContext): Recipe {
 }
 
 function fusion(c: ReleaseContext): Recipe {
-  const a = join(c.data, 'audio'), emb = join(c.work, 'embeddings'), runs = join(c.work, 'ablation');
-  const feats = join(c.features, 'audio'), crops = join(c.features, 'faces');
-  const limit = c.quick ? ['--limit', '60'] : [];
+  const emb = join(c.work, 'embeddings'), runs = join(c.work, 'ablation');
+  const feats = join(c.features, 'audio-v3'), crops = join(c.features, 'faces');
   return {
     folders: ['fusion'],
     steps: [
-      { name: 'prepare-audio', what: 'audio encoder inputs of RAVDESS and TESS by the page\'s feature code', shared: true, argv: [TSX, 'tools/train/prepare-audio.ts', '--ravdess', join(a, 'ravdess'), '--tess', join(a, 'tess'), '--out', feats, ...limit] },
+      prepareSpeech(c),
       { name: 'prepare-faces', what: 'face crops of FER2013 by the page\'s cropFace', shared: true, argv: [TSX, 'tools/train/prepare-faces.ts', '--data', join(c.data, 'faces/fer2013'), '--out', crops, ...(c.quick ? ['--limit', '140'] : [])] },
       {
         name: 'embed', what: 'embeddings of every corpus by the shipped encoders',

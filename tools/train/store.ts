@@ -3,7 +3,7 @@
  * (tools/train/python/store.py reads the same format): `<name>.bin` holds raw little-endian values,
  * `<name>.json` holds `{ dtype, shape, meta }`. Plain files keep the two languages honest: no pickles, no numpy headers.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type StoreDtype = 'float32' | 'int32' | 'uint8';
@@ -39,8 +39,18 @@ export function writeTensor(path: string, data: StoreArray, shape: number[], met
 
 export function readTensor<M = Record<string, unknown>>(path: string): StoredTensor<M> {
   const header = JSON.parse(readFileSync(`${path}.json`, 'utf8')) as { dtype: StoreDtype; shape: number[]; meta: M };
-  const bytes = readFileSync(`${path}.bin`);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  // In pieces as well: readFileSync refuses files over 2 GiB.
+  const fd = openSync(`${path}.bin`, 'r');
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(fstatSync(fd).size);
+    const bytes = new Uint8Array(buffer);
+    for (let at = 0; at < bytes.length;) {
+      const got = readSync(fd, bytes, at, Math.min(WRITE_PIECE, bytes.length - at), at);
+      if (got <= 0) throw new Error(`readTensor(${path}): the file ended early`);
+      at += got;
+    }
+  } finally { closeSync(fd); }
   const data = header.dtype === 'float32' ? new Float32Array(buffer) : header.dtype === 'int32' ? new Int32Array(buffer) : new Uint8Array(buffer);
   return { ...header, data };
 }
