@@ -38,6 +38,7 @@ test('speech over music: one Silero turn per sentence, none stretched over the m
     }
     await page.locator('#stop').click();
     expect(await page.evaluate(() => (window as any).emolensDemo.errors)).toEqual([]);
+    expect(await page.evaluate(() => (window as any).emolensDemo.notices)).not.toContain('vad-fallback');
   } finally { await close(); }
 });
 
@@ -52,8 +53,15 @@ test('music and typing alone: Silero makes no turn; the energy VAD on the same m
     await page.waitForTimeout(26_000);
     await page.locator('#stop').click();
     await expect(page.locator('#live-indicator')).toBeHidden();
-    const siloed = await page.evaluate(() => (window as any).emolensDemo.turns.filter((t: { modalities: Record<string, unknown> }) => t.modalities.audio).length);
-    expect(siloed, 'voice turns from music and typing with Silero').toBe(0);
+    const seen = await page.evaluate(() => {
+      const demo = (window as any).emolensDemo;
+      const voice = demo.turns.filter((t: { modalities: Record<string, unknown> }) => t.modalities.audio);
+      return { turns: voice.map((t: { startMs: number; endMs: number }) => `${t.startMs.toFixed(0)}–${t.endMs.toFixed(0)} ms`), notices: demo.notices, workerEvents: demo.workerEvents };
+    });
+    // Silero stayed in charge for the whole session (a fallback to loudness would make turns of the music)...
+    expect(seen.notices, `notices (worker events: ${seen.workerEvents.join(', ') || 'none'})`).not.toContain('vad-fallback');
+    // ...and it heard no voice in music or typing.
+    expect(seen.turns, 'voice turns from music and typing with Silero').toEqual([]);
 
     // The same microphone through the energy VAD (the fallback): loud music is "speech" to it.
     const energyTurns = await page.evaluate(async () => {

@@ -105,6 +105,7 @@ export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | '
 /**
  * Turns from Silero's frame probabilities (from a local stream, or the inference Worker's), with the TurnSegmenter's
  * rules (the energy VAD inside it is not used). `push` is async; calls must not overlap: await each before the next.
+ * A `push` that throws has changed nothing.
  */
 export class SileroTurnSegmenter {
   private readonly turns: TurnSegmenter;
@@ -123,11 +124,12 @@ export class SileroTurnSegmenter {
     const joined = new Float32Array(this.pending.length + chunk16k.length);
     joined.set(this.pending); joined.set(chunk16k, this.pending.length);
     const whole = joined.length - (joined.length % SILERO_FRAME);
-    this.pending = joined.slice(whole);
     const out: Turn[] = [];
-    if (!whole) return out;
-    // One call for the chunk's frames (one round trip when the model runs in the inference Worker).
+    if (!whole) { this.pending = joined; return out; }
+    // One call for the chunk's frames (one round trip when the model runs in the inference Worker). Nothing is kept
+    // until it answers: a failed call leaves the segmenter as it was, so the caller can push the same chunk again.
     const ps = await this.vad.probabilities(joined.subarray(0, whole));
+    this.pending = joined.slice(whole);
     ps.forEach((p, k) => {
       this.probabilities.push(p);
       if (this.probabilities.length > 18_750) this.probabilities.shift();

@@ -22,8 +22,8 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
-const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, errors: [], workerEvents: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
+interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; notices: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
+const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
 let recognizer: EmoLensRecognizer | undefined;
@@ -129,6 +129,7 @@ async function openSession(media: MediaStream, stt: SpeechToText): Promise<EmoLe
   s.on('frame', renderFrame);
   s.on('turn', showTurn);
   s.on('notice', (n) => {
+    if (n.code) handle.notices.push(n.code);
     if (n.code?.startsWith('worker-')) return; // shown once, from the recognizer's own notices
     showMessage(n.text, n.kind); if (n.kind === 'error') console.error(n.text);
   });

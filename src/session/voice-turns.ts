@@ -1,9 +1,11 @@
 /**
  * Where a session's spoken turns come from: Silero VAD (through the engine, so the model runs in the inference
  * Worker beside the text encoder) by default, the energy VAD when asked for or when Silero cannot run. Silero tells
- * a voice from music, typing or a fan, which an energy threshold cannot; the energy VAD needs no model. A Silero
- * failure mid-stream (model file refused, Worker gone for good) falls back to the energy VAD for the rest of the
- * stream, says so once, and loses no audio: the chunk that failed goes to the energy VAD.
+ * a voice from music, typing or a fan, which an energy threshold cannot; the energy VAD needs no model. A Worker that
+ * died or hung and is being restarted is not a reason to give Silero up: the chunk goes again to the new Worker (its
+ * Silero state starts afresh). A Silero failure that stays (model file refused, Worker gone for good) falls back to
+ * the energy VAD for the rest of the stream, says so once, and loses no audio: the chunk that failed goes to the
+ * energy VAD.
  */
 import { SileroTurnSegmenter, type FrameScorer } from '../audio/silero-vad.ts';
 import { TurnSegmenter, type Turn } from '../audio/vad.ts';
@@ -18,6 +20,12 @@ class EngineFrameScorer implements FrameScorer {
   constructor(private readonly engine: Required<Pick<TurnEngine, 'voiceActivity'>>, readonly id: string) {}
   probabilities(frames: Float32Array): Promise<number[]> { return this.engine.voiceActivity(this.id, frames); }
   reset(): void { void this.engine.voiceActivity(this.id, null).catch(() => undefined); }
+}
+
+/** The error of a call whose Worker died or hung and is being started again (worker-rpc's WorkerError kinds). */
+function restarting(error: unknown): boolean {
+  const e = error as { name?: string; kind?: string } | undefined;
+  return e?.name === 'WorkerError' && (e.kind === 'died' || e.kind === 'hung');
 }
 
 export class VoiceTurns {
@@ -56,7 +64,13 @@ export class VoiceTurns {
     this.pushed += chunk.length;
     if (this.silero) {
       try {
-        return await this.silero.push(chunk);
+        try {
+          return await this.silero.push(chunk);
+        } catch (error) {
+          // A failed push changed nothing, so the same chunk can go to the restarted Worker.
+          if (!restarting(error)) throw error;
+          return await this.silero.push(chunk);
+        }
       } catch (error) {
         // What Silero had of an open turn is kept; the energy VAD goes on from this chunk, on the same clock.
         const held = this.silero.flush();
