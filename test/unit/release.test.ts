@@ -115,6 +115,9 @@ test('release fusion --quick: the real recipe end to end on a sliver of the data
     assert.deepEqual(staged.modelTopology.config.temperatures, reliability.temperatures);
     for (const t of Object.values(reliability.temperatures) as number[]) assert.ok(t > 0 && t <= 20);
     assert.ok(reliability.calibration.fused.fused.n > 0 && reliability.gateFalls.audio.turns > 0);
+    // The card shows the calibration: the fused head's ECE in every scenario, and the gate under a degraded voice.
+    assert.match(done.card, new RegExp(`\\| fused \\| ${reliability.calibration.fused.fused.n} \\| ${reliability.calibration.fused.fused.eceRaw.toFixed(3)} \\| ${reliability.calibration.fused.fused.ece.toFixed(3)} \\|`));
+    assert.match(done.card, /\| audio \| \d+ \| [\d.]+ % \| [\d.]+ \| [\d.]+ \|/);
     assert.match(done.card, /--quick\*\* pipeline check/);
     const manifest = JSON.parse(readFileSync(join(done.stage, 'manifest.json'), 'utf8'));
     assert.ok(manifest.files['fusion/weights.bin'].bytes > 0);

@@ -24,13 +24,15 @@ export function scoresTable(rows: [string, EvalResult][]): string {
   return [head, rule, ...body].join('\n');
 }
 
-export function scoresBlock(title: string, rows: [string, EvalResult][], stamp: ReleaseStamp): string {
+/** A recipe's further generated sections (markdown, e.g. the fusion's calibration), placed after the scores table. */
+export function scoresBlock(title: string, rows: [string, EvalResult][], stamp: ReleaseStamp, extra = ''): string {
   return [
     SCORES_BEGIN,
     `### ${title} (%)`,
     '',
     scoresTable(rows),
     '',
+    ...(extra ? [extra.trimEnd(), ''] : []),
     `Made by \`${stamp.command}\` at commit ${stamp.commit} on ${stamp.date}${stamp.quick ? ' — a **--quick** pipeline check on a sliver of the data: these are not the model\'s real scores' : ''}.`,
     SCORES_END,
   ].join('\n');
@@ -46,4 +48,36 @@ export function writeCardScores(cardPath: string, block: string): string {
   else next = `${card.trimEnd()}\n\n## Scores of this release\n${block}\n`;
   writeFileSync(cardPath, next);
   return next;
+}
+
+/** What the fusion trainer's reliability.json holds (tools/train/fusion/calibrate.ts writes it). */
+export interface CalibrationSummary {
+  temperatures: Record<string, number>;
+  calibration: Record<string, Record<string, { n: number; eceRaw: number; ece: number; nllRaw: number; nll: number }>>;
+  gate: Record<string, Record<string, number>>;
+  gateFalls: Record<string, { turns: number; fell: number; meanClean: number; meanDegraded: number }>;
+}
+
+/**
+ * The fusion's calibration: expected calibration error (15 bins) of the fused head per scenario before and after the
+ * temperatures fitted on dev, and how the gate's weight for a modality moves when its recording is degraded.
+ */
+export function calibrationSection(r: CalibrationSummary): string {
+  const dec = (x: number | undefined, d = 3): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const lines = [
+    `### Calibration (temperatures fitted on dev: ${Object.entries(r.temperatures).map(([h, t]) => `${h} ${dec(t, 2)}`).join(', ')})`,
+    '',
+    '| scenario | n | fused ECE raw | fused ECE calibrated | fused NLL raw | fused NLL calibrated |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...Object.entries(r.calibration).map(([name, heads]) => {
+      const f = heads.fused;
+      return `| ${name} | ${f.n} | ${dec(f.eceRaw)} | ${dec(f.ece)} | ${dec(f.nllRaw)} | ${dec(f.nll)} |`;
+    }),
+    '',
+    '| degraded modality | paired turns | gate weight fell on | mean weight clean | mean weight degraded |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(r.gateFalls).filter(([, g]) => g.turns > 0).map(([m, g]) =>
+      `| ${m} | ${g.turns} | ${pct(g.fell / g.turns)} % | ${dec(g.meanClean)} | ${dec(g.meanDegraded)} |`),
+  ];
+  return lines.join('\n');
 }

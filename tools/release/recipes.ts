@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { EvalResult } from '../../src/eval/metrics.ts';
+import { calibrationSection, type CalibrationSummary } from './card.ts';
 
 export const MODELS = ['face', 'audio', 'text', 'fusion'] as const;
 export type ModelName = (typeof MODELS)[number];
@@ -55,7 +56,11 @@ export interface Recipe {
   folders: string[];
   steps: Step[];
   /** The card whose scores block the release writes, and the score sets it shows (read after the steps ran). */
-  card: { folder: string; title: string; scores: (readJson: (path: string) => unknown) => [string, EvalResult][] };
+  card: {
+    folder: string; title: string; scores: (readJson: (path: string) => unknown) => [string, EvalResult][];
+    /** Further generated markdown for the card (after the scores table). */
+    extra?: (readJson: (path: string) => unknown) => string;
+  };
 }
 
 const TSX = 'tsx', PY = 'python';
@@ -201,6 +206,7 @@ function fusion(c: ReleaseContext): Recipe {
         const degraded = Object.keys(m).filter((k) => !(k in names)).map((k): [string, EvalResult] => [k, m[k]]);
         return [...Object.entries(names).filter(([k]) => m[k]).map(([k, name]): [string, EvalResult] => [name, m[k]]), ...degraded];
       },
+      extra: (read) => calibrationSection(read('fusion/reliability.json') as CalibrationSummary),
     },
   };
 }

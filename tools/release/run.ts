@@ -97,7 +97,7 @@ export async function release(model: ModelName, options: ReleaseOptions): Promis
     for (const step of recipe.steps) await runStep(step, c, say, log, !options.print);
     const read = (path: string): unknown => JSON.parse(readFileSync(join(c.stage, path), 'utf8'));
     const cardPath = join(c.stage, recipe.card.folder, 'card.md');
-    const card = writeCardScores(cardPath, scoresBlock(recipe.card.title, recipe.card.scores(read), stamp(options.command ?? `npm run release -- ${model}`, c.quick)));
+    const card = writeCardScores(cardPath, scoresBlock(recipe.card.title, recipe.card.scores(read), stamp(options.command ?? `npm run release -- ${model}`, c.quick), recipe.card.extra?.(read)));
     writeManifest(c.stage);
     say(`card scores written: ${cardPath}`);
     if (c.quick) { say(`--quick: nothing installed; the staged models are in ${c.stage}`); return { stage: c.stage, installed: false, card }; }
