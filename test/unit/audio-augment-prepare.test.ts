@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareAudio } from '../../tools/train/prepare-audio.ts';
@@ -58,7 +58,7 @@ test('prepare-audio --augment: copies of train clips only, seeded, PCM cache, co
   }
 });
 
-test('prepare-audio --corpora with room copies: every corpus, seeded copies, a corpus left out; the trainer balances and masks', { timeout: 180_000 }, async () => {
+test('prepare-audio --corpora with room copies: every corpus, seeded copies, a corpus left out; the trainer balances, masks and holds a corpus out; the leave-one-corpus-out table', { timeout: 180_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'emolens-audio-room-'));
   try {
     const a = join(root, 'a'), b = join(root, 'b'), pcm = join(root, 'pcm');
@@ -85,6 +85,32 @@ test('prepare-audio --corpora with room copies: every corpus, seeded copies, a c
     assert.deepEqual(Object.keys(present).sort(), ['crema-d', 'emovo', 'esd', 'nemo', 'ravdess', 'savee', 'tess', 'urdu']);
     assert.ok(!present['crema-d'].includes('surprise'));
     assert.match(py.stdout, /dev accuracy per corpus/);
+
+    // Leave-one-corpus-out: the held-out corpus is in neither training nor selection, and all its originals are scored.
+    const loco = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'h'), '--max-steps', '2', '--batch', '8',
+      '--parity-frames', '20', '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc', '--hold-out', 'crema-d'], { encoding: 'utf8' });
+    assert.equal(loco.status, 0, loco.stderr);
+    const trainedOn = Object.keys(JSON.parse(/classes present (\{.*\})/.exec(loco.stdout)![1]));
+    assert.ok(!trainedOn.includes('crema-d') && trainedOn.length === 7, trainedOn.join());
+    assert.ok(!/"crema-d"/.test(/dev accuracy per corpus (\{.*?\})/.exec(loco.stdout)![1]), 'the held-out corpus takes no part in selection');
+    const held = JSON.parse(readFileSync(join(root, 'h', 'metrics_holdout.json'), 'utf8'));
+    assert.equal(held.corpus, 'crema-d');
+    assert.equal(held.n, 3, 'its 3 original clips (train and dev speakers alike), not its room copies');
+    const unknown = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'x'), '--max-steps', '1', '--hold-out', 'klingon'], { encoding: 'utf8' });
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /--hold-out klingon: no such corpus/);
+
+    // The table script end to end on one corpus: train without it, export, the eval CLI on its clips.
+    const out = join(root, 'loco-table');
+    const table = spawnSync(process.execPath, ['--import', 'tsx', 'tools/eval/loco.ts', '--store', a, '--work', join(root, 'loco'), '--corpora', 'savee',
+      '--conditions', 'none,room', '--limit', '4', '--max-steps', '2', '--out', out], { encoding: 'utf8' });
+    assert.equal(table.status, 0, table.stderr);
+    const result = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+    assert.equal(result.rows.savee.heldOut.n, 3);
+    assert.equal(result.rows.savee.cells.none.n, 4);
+    assert.equal(result.rows.savee.cells.room.n, 4);
+    assert.ok(!result.rows.savee.trainedOn.includes('savee'));
+    assert.match(readFileSync(`${out}.md`, 'utf8'), /\| savee \| 3 \| [\d.]+ \| [\d.]+ \(4\) \| [\d.]+ \(4\) \|/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

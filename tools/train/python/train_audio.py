@@ -142,6 +142,9 @@ def main():
     ap.add_argument("--select", choices=["dev-wf1", "corpus-mean-acc"], default="dev-wf1",
                     help="best epoch by weighted F1 over all dev clips, or by the mean over corpora of dev accuracy")
     ap.add_argument("--channels", default="16,32,64,64", help="conv widths")
+    ap.add_argument("--hold-out", default="",
+                    help="leave this corpus out of training and of model selection (leave-one-corpus-out); its original "
+                         "clips, every speaker, are scored at the end (metrics_holdout.json)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -169,6 +172,7 @@ def main():
     copies = np.where(aug_of_main >= 0)[0]
     corpus[copies] = originals[aug_of_main[copies]]
     corpus = corpus.astype(str)
+    is_copy = aug_of_main >= 0
     for extra in args.extra:
         e_mel, _ = read_tensor(os.path.join(extra, "mel"))
         e_stats, _ = read_tensor(os.path.join(extra, "prosody_stats"))
@@ -184,6 +188,7 @@ def main():
         frames_np = np.concatenate([frames_np, e_frames[keep]])
         split_np = np.concatenate([split_np, e_split[keep]])
         corpus = np.concatenate([corpus, e_corpus])
+        is_copy = np.concatenate([is_copy, np.ones(len(keep), dtype=bool)])
         log(f"extra {extra}: {len(keep)} augmented train copies")
     pad_value = float(mel_meta.get("padValue", math.log(1e-6)))
     names = stats_meta.get("names", [])
@@ -194,6 +199,14 @@ def main():
     frames = torch.from_numpy(frames_np.astype(np.int64))
     tr = np.where(split_np == 0)[0]
     dv = np.where(split_np == 1)[0]
+    held = np.array([], dtype=np.int64)
+    if args.hold_out:
+        if args.hold_out not in set(corpus.tolist()):
+            sys.exit(f"--hold-out {args.hold_out}: no such corpus in {args.data} (it has {sorted(set(corpus.tolist()))})")
+        # Every speaker of the held-out corpus, as recorded (its room copies are training material, not a test).
+        held = np.where((corpus == args.hold_out) & ~is_copy)[0]
+        tr, dv = tr[corpus[tr] != args.hold_out], dv[corpus[dv] != args.hold_out]
+        log(f"hold-out {args.hold_out}: {len(held)} clips left out of training and selection")
     log(f"data: {len(labels_np)} clips, train {len(tr)}, dev {len(dv)} (ravdess dev {int((corpus[dv] == 'ravdess').sum())}, "
         f"tess dev {int((corpus[dv] == 'tess').sum())}); mel {list(mel.shape)}, stats {list(stats.shape)}; args {vars(args)}")
 
@@ -331,6 +344,11 @@ def main():
                       for c in corpora if (corpus[dv] == c).any()}
     with open(os.path.join(args.out, "metrics_corpora.json"), "w") as f:
         json.dump(corpus_results, f, indent=1)
+    if len(held):
+        res = evaluate(labels_np[held], predict(model, mel[held], stats[held]))
+        with open(os.path.join(args.out, "metrics_holdout.json"), "w") as f:
+            json.dump({"corpus": args.hold_out, **res}, f, indent=1)
+        log(f"held-out {args.hold_out} (never trained on, every speaker): n {res['n']} acc {res['accuracy']:.4f} weighted F1 {res['weightedF1']:.4f}")
     log(f"best model, dev accuracy per corpus {json.dumps({c: round(r['accuracy'], 4) for c, r in corpus_results.items()})}, "
         f"mean {np.mean([r['accuracy'] for r in corpus_results.values()]):.4f}")
     for name, res in results.items():
