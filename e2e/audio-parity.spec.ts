@@ -23,7 +23,7 @@
  *   - the page's `extractAudioFeatures` on the same samples equals Node's bit for bit (same code, same engine math).
  */
 import { expect, test } from '@playwright/test';
-import { AUDIO_FEATURES, PROSODY_STATS_NAMES, extractAudioFeatures, resampleTo16k } from '../src/audio/features.ts';
+import { AUDIO_FEATURES, PROSODY_STATS_NAMES, SpeakerNormalizer, encoderInput, extractAudioFeatures, resampleTo16k, speakerReference, type SpeakerReference } from '../src/audio/features.ts';
 import { decodeAudioFile } from '../tools/data/audio-decode.ts';
 import { FAKE_AUDIO } from '../playwright.config.ts';
 
@@ -31,6 +31,7 @@ type PageApi = {
   defaultRate(): Promise<number>;
   capture(samples: number[], rate: number): Promise<{ pcm16k: number[]; captureRate: number; playRate: number }>;
   features(pcm: number[]): { mel: number[]; prosody: number[]; prosodyStats: number[]; frames: number };
+  normalized(clips: number[][], reference: SpeakerReference): { mel: number[]; prosodyStats: number[] }[];
 };
 
 /** Lag (in samples) of `b` relative to `a` maximising their dot product, searched over 0..maxLag. */
@@ -131,4 +132,30 @@ test('AudioWorklet capture and Node give the same features for the same clip', a
   expect(p99Mel).toBeLessThanOrEqual(0.01);
   expect(maxMel).toBeLessThanOrEqual(0.05);
   for (const d of statDiffs) expect(d.diff, `${d.name}: node ${d.node}, browser ${d.browser}`).toBeLessThanOrEqual(d.tol);
+});
+
+test('the page normalises a speaker\'s turns exactly as Node does', async ({ page }) => {
+  await page.goto('http://127.0.0.1:5173/e2e/pages/audio-parity.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+  // The fake microphone's two sentences as one speaker's turns, 12 dB quieter than the reference they are moved to.
+  const pcm = await decodeAudioFile(FAKE_AUDIO);
+  const half = Math.floor(pcm.length / 2);
+  const clips = [pcm.slice(0, half), pcm.slice(half)].map((c) => c.map((v) => v * 0.25));
+  const reference = speakerReference([pcm.slice(0, half), pcm.slice(half)].map((c) => encoderInput(extractAudioFeatures(c))), 200);
+  const speaker = new SpeakerNormalizer(reference);
+  const node = clips.map((c) => {
+    const input = encoderInput(extractAudioFeatures(c));
+    speaker.observe(input);
+    return speaker.apply(input);
+  });
+  const browser = await page.evaluate(([c, r]) => ((window as any).audioParity as PageApi).normalized(c, r), [clips.map((c) => Array.from(c)), reference] as const);
+  expect(browser.length).toBe(2);
+  for (const [k, out] of node.entries()) {
+    expect(browser[k].mel, `turn ${k} log-mel`).toEqual(Array.from(out.mel));
+    expect(browser[k].prosodyStats, `turn ${k} summary`).toEqual(Array.from(out.prosodyStats));
+  }
+  // And the normalisation did something: the second turn's loudness moved towards the reference's (12 dB up, shrunk).
+  const energy = PROSODY_STATS_NAMES.indexOf('energyMeanDb');
+  const raw = encoderInput(extractAudioFeatures(clips[1])).prosodyStats[energy];
+  expect(node[1].prosodyStats[energy] - raw).toBeGreaterThan(3);
 });

@@ -4,7 +4,7 @@
  * `Resampler`), collects the 16 kHz chunks, and computes features with the same `extractAudioFeatures` as Node.
  */
 import { startMicrophone } from '../../src/audio/microphone.ts';
-import { extractAudioFeatures } from '../../src/audio/features.ts';
+import { SpeakerNormalizer, encoderInput, extractAudioFeatures, type SpeakerReference } from '../../src/audio/features.ts';
 
 export interface CaptureResult { pcm16k: number[]; captureRate: number; playRate: number }
 
@@ -39,6 +39,16 @@ async function captureThroughWorklet(samples: number[], sampleRate: number): Pro
   features(pcm16k: number[]) {
     const f = extractAudioFeatures(Float32Array.from(pcm16k));
     return { mel: Array.from(f.mel.data), prosody: Array.from(f.prosody), prosodyStats: Array.from(f.prosodyStats), frames: f.frames };
+  },
+  /** One speaker's turns in order, each observed then normalised (the live rule), by the page's bundle of the module. */
+  normalized(clips: number[][], reference: SpeakerReference) {
+    const speaker = new SpeakerNormalizer(reference);
+    return clips.map((pcm) => {
+      const input = encoderInput(extractAudioFeatures(Float32Array.from(pcm)));
+      speaker.observe(input);
+      const out = speaker.apply(input);
+      return { mel: Array.from(out.mel), prosodyStats: Array.from(out.prosodyStats) };
+    });
   },
 };
 document.body.dataset.ready = 'true';

@@ -460,6 +460,128 @@ export function encoderInput(features: AudioFeatures, maxFrames: number = AUDIO_
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Speaker / session normalisation (used only with an encoder trained on normalised inputs: its folder ships the
+// reference below)
+
+/**
+ * Where a speaker's averages are moved to: the training speakers' averages, written next to the encoder that was
+ * trained on inputs normalised this way.
+ */
+export interface SpeakerReference {
+  /** Per mel bin, the natural log of the mean mel power over active frames (a power mean: loud frames decide it). */
+  melLogPower: number[];
+  /** Mean pitch over voiced frames (semitones re 55 Hz) and mean energy over active frames (dB). */
+  pitchMeanSt: number;
+  energyMeanDb: number;
+  /** Active frames after which a speaker's own averages count half (fewer: the shift is scaled down towards 0). */
+  halfWeightFrames: number;
+}
+
+const STAT = (name: (typeof PROSODY_STATS_NAMES)[number]): number => PROSODY_STATS_NAMES.indexOf(name);
+const ENERGY_MEAN = STAT('energyMeanDb'), PITCH_MEAN = STAT('pitchMeanSt'), VOICED_FRACTION = STAT('voicedFraction'), ACTIVE_SECONDS = STAT('activeSeconds');
+
+/** Mel power back from a log-mel value (the log's offset taken off). */
+const melPower = (logMel: number): number => Math.max(Math.exp(logMel) - AUDIO_FEATURES.logOffset, 0);
+
+/**
+ * Frames of an encoder input that carry speech: the frame's total mel power within `activeRangeDb` of the loudest
+ * real frame (the padding is never active). Computed from the encoder input alone, so training stores and the page
+ * find the same frames.
+ */
+export function activeMelFrames(input: EncoderInput): number[] {
+  const { nMels, activeRangeDb } = AUDIO_FEATURES;
+  const level = new Float64Array(input.frames);
+  let max = -Infinity;
+  for (let t = 0; t < input.frames; t++) {
+    let sum = 0;
+    for (let b = 0; b < nMels; b++) sum += Math.exp(input.mel[t * nMels + b]);
+    level[t] = Math.log(sum);
+    max = Math.max(max, level[t]);
+  }
+  const floor = max - (activeRangeDb * Math.LN10) / 10;
+  const out: number[] = [];
+  for (let t = 0; t < input.frames; t++) if (level[t] >= floor) out.push(t);
+  return out;
+}
+
+/**
+ * Running averages of one speaker in one session (one voice through one room and microphone): the mel power of
+ * their active frames per bin, their pitch and their loudness. `apply` moves an utterance by the difference between these
+ * and the training reference, scaled by n / (n + halfWeightFrames) for n active frames heard so far, so the first
+ * short turn is barely moved and a speaker heard for a while is moved fully: a deep voice, a quiet microphone or a
+ * boomy room stop looking like an emotion. Live, each turn is observed before it is applied (the averages are over
+ * what was heard so far, this turn included); training and evaluation observe all of a speaker's clips first.
+ */
+export class SpeakerNormalizer {
+  private melSum = new Float64Array(AUDIO_FEATURES.nMels);
+  private melFrames = 0;
+  private pitchSum = 0;
+  private voicedFrames = 0;
+  private energySum = 0;
+  private energyFrames = 0;
+
+  constructor(readonly reference: SpeakerReference) {
+    if (reference.melLogPower?.length !== AUDIO_FEATURES.nMels) throw new Error(`speaker reference: melLogPower has ${reference.melLogPower?.length} bins, the features have ${AUDIO_FEATURES.nMels}`);
+    if (!(reference.halfWeightFrames > 0)) throw new Error(`speaker reference: halfWeightFrames must be positive, got ${reference.halfWeightFrames}`);
+  }
+
+  /** Active frames heard so far. */
+  get heardFrames(): number { return this.melFrames; }
+
+  /** Adds an utterance to the speaker's averages. */
+  observe(input: EncoderInput): void {
+    const { nMels } = AUDIO_FEATURES;
+    const frames = activeMelFrames(input);
+    for (const t of frames) for (let b = 0; b < nMels; b++) this.melSum[b] += melPower(input.mel[t * nMels + b]);
+    this.melFrames += frames.length;
+    // The summary's means, weighted by how many frames they are over (activeSeconds is over the whole clip).
+    const active = input.prosodyStats[ACTIVE_SECONDS] * (AUDIO_FEATURES.sampleRate / AUDIO_FEATURES.hop);
+    const voiced = active * input.prosodyStats[VOICED_FRACTION];
+    this.energySum += input.prosodyStats[ENERGY_MEAN] * active; this.energyFrames += active;
+    this.pitchSum += input.prosodyStats[PITCH_MEAN] * voiced; this.voicedFrames += voiced;
+  }
+
+  /** The utterance as the training reference would have it (a new EncoderInput; the argument is untouched). */
+  apply(input: EncoderInput): EncoderInput {
+    const { nMels } = AUDIO_FEATURES;
+    const mel = input.mel.slice(), stats = input.prosodyStats.slice();
+    // One weight for every statistic, from the active mel frames (a threshold relative to the loudest frame, so the
+    // same voice louder or quieter gets the same weight; the summary's own frame counts use absolute floors).
+    if (this.melFrames === 0) return { ...input, mel, prosodyStats: stats };
+    const w = this.melFrames / (this.melFrames + this.reference.halfWeightFrames);
+    // A gain per bin, applied to the power under the log's offset: a quieter microphone is undone exactly (w = 1),
+    // where shifting log(power + offset) would leave the bins near the floor squeezed.
+    const gain = Float64Array.from(this.reference.melLogPower, (ref, b) => Math.exp(w * (ref - Math.log(this.melSum[b] / this.melFrames + 1e-30))));
+    // Real frames only: the padding stays digital silence.
+    for (let t = 0; t < input.frames; t++) for (let b = 0; b < nMels; b++) mel[t * nMels + b] = Math.log(melPower(input.mel[t * nMels + b]) * gain[b] + AUDIO_FEATURES.logOffset);
+    if (this.energyFrames > 0 && input.prosodyStats[ACTIVE_SECONDS] > 0) {
+      stats[ENERGY_MEAN] += w * (this.reference.energyMeanDb - this.energySum / this.energyFrames);
+    }
+    if (this.voicedFrames > 0 && input.prosodyStats[VOICED_FRACTION] > 0) {
+      stats[PITCH_MEAN] += w * (this.reference.pitchMeanSt - this.pitchSum / this.voicedFrames);
+    }
+    return { ...input, mel, prosodyStats: stats };
+  }
+}
+
+/** The training reference: the averages over every given utterance (frames pooled, as one speaker's would be). */
+export function speakerReference(inputs: Iterable<EncoderInput>, halfWeightFrames: number): SpeakerReference {
+  const { nMels } = AUDIO_FEATURES;
+  const melSum = new Float64Array(nMels);
+  let melFrames = 0, energy = 0, energyFrames = 0, pitch = 0, voicedFrames = 0;
+  for (const input of inputs) {
+    const active = activeMelFrames(input);
+    for (const t of active) for (let b = 0; b < nMels; b++) melSum[b] += melPower(input.mel[t * nMels + b]);
+    melFrames += active.length;
+    const a = input.prosodyStats[ACTIVE_SECONDS] * (AUDIO_FEATURES.sampleRate / AUDIO_FEATURES.hop), v = a * input.prosodyStats[VOICED_FRACTION];
+    energy += input.prosodyStats[ENERGY_MEAN] * a; energyFrames += a;
+    pitch += input.prosodyStats[PITCH_MEAN] * v; voicedFrames += v;
+  }
+  if (!melFrames) throw new Error('speakerReference: no active frame in the given utterances');
+  return { melLogPower: Array.from(melSum, (x) => Math.log(x / melFrames + 1e-30)), pitchMeanSt: voicedFrames ? pitch / voicedFrames : 0, energyMeanDb: energyFrames ? energy / energyFrames : 0, halfWeightFrames };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Resampling
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
