@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareAudio } from '../../tools/train/prepare-audio.ts';
 import { readTensor } from '../../tools/train/store.ts';
+import { normalizeSpeakers } from '../../tools/train/normalize-speakers.ts';
+import { exportAudio } from '../../tools/train/export-audio.ts';
+import { nodeBackend } from '../../tools/node/backend.ts';
+import { SpeakerNormalizer } from '../../src/audio/features.ts';
 import { wav } from '../helpers/wav.ts';
 
 
@@ -99,6 +103,34 @@ test('prepare-audio --corpora with room copies: every corpus, seeded copies, a c
     const unknown = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'x'), '--max-steps', '1', '--hold-out', 'klingon'], { encoding: 'utf8' });
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /--hold-out klingon: no such corpus/);
+
+    // Speaker normalisation of the store: originals by speaker, each room copy by itself, by the page's normaliser;
+    // a model trained on it carries the reference in its metadata.
+    const normed = join(root, 'normed');
+    const done = normalizeSpeakers(a, normed, 300);
+    const m = readTensor(join(a, 'meta')).meta as { speakers: string[]; corpus: string[]; augmentOf: number[] };
+    const originals = m.augmentOf.filter((x) => x < 0).length, copies = m.augmentOf.length - originals;
+    assert.equal(done.groups, new Set(m.corpus.map((c, i) => `${c}:${m.speakers[i]}`)).size + copies);
+    const raw = readTensor(join(a, 'mel')), moved = readTensor(join(normed, 'mel'));
+    const [, T, M] = raw.shape;
+    const stats = readTensor(join(a, 'prosody_stats')), frames = readTensor(join(a, 'frames'));
+    const rowOf = (i: number) => ({ mel: (raw.data as Float32Array).slice(i * T * M, (i + 1) * T * M), frames: Number(frames.data[i]), offset: 0, prosodyStats: (stats.data as Float32Array).slice(i * 20, (i + 1) * 20) });
+    const copy = m.augmentOf.findIndex((x) => x >= 0);
+    const alone = new SpeakerNormalizer(done.reference);
+    alone.observe(rowOf(copy));
+    assert.deepEqual(Array.from(alone.apply(rowOf(copy)).mel), Array.from((moved.data as Float32Array).subarray(copy * T * M, (copy + 1) * T * M)), 'a copy is its own group');
+    const speaker = m.speakers[0], group = m.speakers.map((_, i) => i).filter((i) => i < originals && m.speakers[i] === speaker && m.corpus[i] === m.corpus[0]);
+    const together = new SpeakerNormalizer(done.reference);
+    group.forEach((i) => together.observe(rowOf(i)));
+    assert.deepEqual(Array.from(together.apply(rowOf(0)).mel), Array.from((moved.data as Float32Array).subarray(0, T * M)), 'an original is moved by its speaker\'s averages');
+    assert.deepEqual(readTensor(join(normed, 'labels')).data, readTensor(join(a, 'labels')).data);
+    const normModel = join(root, 'nm');
+    const trained = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', normed, '--out', normModel, '--max-steps', '1', '--batch', '8', '--parity-frames', '20'], { encoding: 'utf8' });
+    assert.equal(trained.status, 0, trained.stderr);
+    await nodeBackend('cpu');
+    (await exportAudio(normModel, join(root, 'nm-export'))).dispose();
+    const exported = JSON.parse(readFileSync(join(root, 'nm-export', 'model.json'), 'utf8'));
+    assert.deepEqual(exported.userDefinedMetadata.speakerNorm, JSON.parse(JSON.stringify(done.reference)));
 
     // The table script end to end on one corpus: train without it, export, the eval CLI on its clips.
     const out = join(root, 'loco-table');

@@ -11,7 +11,7 @@
  * Also copies metrics*.json, train.log and the parity references (parity/) next to the model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -73,13 +73,16 @@ export async function exportAudio(stateDir: string, outDir: string, options: { c
   const state = readTorchState(join(stateDir, 'state'));
   const model = buildAudioModel(header.config, header.bnEps ?? 1e-5);
   loadTorchWeights(model, state, header.config);
+  // Trained on speaker-normalised inputs: the reference goes with the weights, so every user normalises the same way.
+  const norm = join(stateDir, 'speaker-norm.json');
   model.setUserDefinedMetadata({
     labels: LABELS, outputs: ['embedding', 'logits'], prosodyStatsNames: PROSODY_STATS_NAMES,
     features: AUDIO_FEATURES, note: 'Inputs come from src/audio/features.ts encoderInput(extractAudioFeatures(pcm16k)).',
+    ...(existsSync(norm) ? { speakerNorm: JSON.parse(readFileSync(norm, 'utf8')) } : {}),
   });
   await model.save(diskSaver(outDir));
   if (options.copyExtras ?? true) {
-    for (const f of ['metrics.json', 'metrics_tess.json', 'metrics_all.json', 'metrics_corpora.json', 'train.log']) {
+    for (const f of ['metrics.json', 'metrics_tess.json', 'metrics_all.json', 'metrics_corpora.json', 'metrics_holdout.json', 'train.log']) {
       if (existsSync(join(stateDir, f))) copyFileSync(join(stateDir, f), join(outDir, f));
     }
     mkdirSync(join(outDir, 'parity'), { recursive: true });

@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -151,6 +152,10 @@ def main():
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out, exist_ok=True)
     log_file = open(os.path.join(args.out, "train.log"), "a")
+    # A store normalised against its speakers (normalize-speakers.ts) carries the reference the page must use too:
+    # it travels with the weights (the exporter writes it into the model's metadata).
+    if os.path.exists(os.path.join(args.data, "speaker-norm.json")):
+        shutil.copyfile(os.path.join(args.data, "speaker-norm.json"), os.path.join(args.out, "speaker-norm.json"))
 
     def log(msg):
         line = f"[{time.strftime('%H:%M:%S')}] {msg}"
