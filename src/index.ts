@@ -90,7 +90,7 @@ export type RecognizerEngine = TurnEngine & {
 async function localEngine(config: EmoLensConfig): Promise<RecognizerEngine> {
   const [{ Engine }, tf] = await Promise.all([import('./runtime/engine.ts'), import('@tensorflow/tfjs')]);
   const r = await Engine.create({ ...engineConfig(config), onProgress: config.onProgress });
-  return Object.assign(r, { reset: () => r.conversation.clear(), tensors: () => tf.memory().numTensors });
+  return Object.assign(r, { reset: () => r.resetConversation(), tensors: () => tf.memory().numTensors });
 }
 
 /** A notice for a worker's death, restart or failure (what the page shows the user). */

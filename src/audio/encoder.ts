@@ -6,7 +6,7 @@
  * Reads results with async `data()` only: on the WebGPU backend synchronous reads stall the page.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AUDIO_FEATURES, PROSODY_STATS_DIM, encoderInput, type AudioFeatures, type EncoderInput } from './features.ts';
+import { AUDIO_FEATURES, PROSODY_STATS_DIM, SpeakerNormalizer, encoderInput, type AudioFeatures, type EncoderInput, type SpeakerReference } from './features.ts';
 
 export interface AudioEmbedding {
   /** Penultimate representation, 64 values (post-ReLU). */
@@ -16,7 +16,24 @@ export interface AudioEmbedding {
 }
 
 export class AudioEncoder {
-  private constructor(readonly model: tf.LayersModel) {}
+  /**
+   * Set when the encoder was trained on speaker-normalised inputs (tools/train/normalize-speakers.ts): the reference
+   * from its metadata; `embed` then expects each speaker's SpeakerNormalizer (`normalizer()` makes one).
+   */
+  readonly speakerReference?: SpeakerReference;
+
+  private constructor(readonly model: tf.LayersModel) {
+    const meta = model.getUserDefinedMetadata() as { speakerNorm?: SpeakerReference } | undefined;
+    if (meta?.speakerNorm) {
+      new SpeakerNormalizer(meta.speakerNorm); // checks the reference now, not at the first turn
+      this.speakerReference = meta.speakerNorm;
+    }
+  }
+
+  /** A new speaker's (or session's) normaliser, or undefined when this encoder takes raw inputs. */
+  normalizer(): SpeakerNormalizer | undefined {
+    return this.speakerReference ? new SpeakerNormalizer(this.speakerReference) : undefined;
+  }
 
   /** Loads the tfjs model from a URL (e.g. `/models/audio-encoder/model.json`) or any IOHandler. */
   static async load(source: string | tf.io.IOHandler): Promise<AudioEncoder> {
@@ -31,9 +48,14 @@ export class AudioEncoder {
     return this.model.outputs[0].shape[1] as number;
   }
 
-  /** Embeds one utterance's features (from `extractAudioFeatures`). */
-  async embed(features: AudioFeatures): Promise<AudioEmbedding> {
-    const [out] = await this.embedInputs([encoderInput(features, AUDIO_FEATURES.maxFrames)]);
+  /**
+   * Embeds one utterance's features (from `extractAudioFeatures`). `speaker`: the speaker's normaliser, for an
+   * encoder with a `speakerReference` (the utterance is added to the speaker's averages first, then moved by them).
+   */
+  async embed(features: AudioFeatures, speaker?: SpeakerNormalizer): Promise<AudioEmbedding> {
+    let input = encoderInput(features, AUDIO_FEATURES.maxFrames);
+    if (speaker) { speaker.observe(input); input = speaker.apply(input); }
+    const [out] = await this.embedInputs([input]);
     return out;
   }
 

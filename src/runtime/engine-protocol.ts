@@ -18,7 +18,7 @@ export type EngineCreateOptions = EngineConfig;
 export interface EngineMethods {
   create(options: EngineCreateOptions): { backend: BackendChoice; maxTurns: number; maxSpeakers: number; inputDims: number[] };
   embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] }): ModalityEmbedding;
-  embedAudio(pcm16k: Float32Array): ModalityEmbedding;
+  embedAudio(pcm16k: Float32Array, options: { speaker?: string }): ModalityEmbedding;
   embedFaces(crops: Float32Array[]): ModalityEmbedding[];
   addTurn(turn: TurnEmbeddings): TurnResult;
   /** Embeds and fuses one turn in one call. */

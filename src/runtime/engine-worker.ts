@@ -25,7 +25,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
     return { backend: engine.backend, maxTurns, maxSpeakers, inputDims };
   },
   embedText: (text, options) => ready().embedText(text, options),
-  embedAudio: (pcm16k) => ready().embedAudio(pcm16k),
+  embedAudio: (pcm16k, options) => ready().embedAudio(pcm16k, options),
   embedFaces: (crops) => ready().embedFaces(crops),
   addTurn: (turn) => ready().addTurn(turn),
   fuseTurn: (inputs) => ready().fuseTurn(inputs),
@@ -37,7 +37,7 @@ const methods: { [M in keyof EngineMethods]: (...args: Parameters<EngineMethods[
     unlinkFace = servePort(port, faceMethods);
   },
   voiceActivity: (stream, frames) => ready().voiceActivity(stream, frames),
-  reset: () => ready().conversation.clear(),
+  reset: () => ready().resetConversation(),
   tensors: () => tf.memory().numTensors,
   async dispose() { unlinkFace?.(); unlinkFace = undefined; const r = engine; engine = undefined; await r?.dispose(); },
 };

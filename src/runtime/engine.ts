@@ -16,7 +16,7 @@ import { configureTransformers, ORT_WASM_FILE } from '../text/env.ts';
 import { TextEmotionEncoder } from '../text/encoder.ts';
 import type { PastTurn } from '../text/tokenizer.ts';
 import { AudioEncoder } from '../audio/encoder.ts';
-import { extractAudioFeatures } from '../audio/features.ts';
+import { extractAudioFeatures, type SpeakerNormalizer } from '../audio/features.ts';
 import { SileroVad, type OrtRuntime, type SileroStream } from '../audio/silero-vad.ts';
 import { FaceEncoder } from '../video/face-encoder.ts';
 import { loadFusionParams, disposeParams } from '../fusion/weights.ts';
@@ -114,11 +114,30 @@ export class Engine implements TurnEngine {
     return { ...r, ms: performance.now() - started };
   }
 
-  async embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> {
+  /** Each speaker's voice averages this conversation (used only by an encoder trained on normalised inputs). */
+  private readonly voices = new Map<string, SpeakerNormalizer>();
+
+  /**
+   * Audio branch of one turn. `speaker` names whose voice it is: an encoder trained on speaker-normalised inputs
+   * moves it by that speaker's averages over the conversation so far (this turn included).
+   */
+  async embedAudio(pcm16k: Float32Array, options: { speaker?: string } = {}): Promise<ModalityEmbedding> {
     checkAudio({ pcm: pcm16k, sampleRate: 16000 }, 'pcm16k');
     const started = performance.now();
-    const r = await this.audio.embed(extractAudioFeatures(pcm16k));
+    const r = await this.audio.embed(extractAudioFeatures(pcm16k), this.voiceOf(options.speaker ?? ''));
     return { ...r, ms: performance.now() - started };
+  }
+
+  private voiceOf(speaker: string): SpeakerNormalizer | undefined {
+    let voice = this.voices.get(speaker);
+    if (!voice) {
+      voice = this.audio.normalizer();
+      if (!voice) return undefined;
+      // A conversation has a few speakers; a caller inventing a name per turn must not make this grow without end.
+      if (this.voices.size >= 64) this.voices.delete(this.voices.keys().next().value!);
+      this.voices.set(speaker, voice);
+    }
+    return voice;
   }
 
   async embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> {
@@ -137,7 +156,7 @@ export class Engine implements TurnEngine {
     const { speaker } = inputs;
     const [text, audio, faces] = await Promise.all([
       inputs.text ? this.embedText(inputs.text, { speaker }) : undefined,
-      inputs.pcm16k ? this.embedAudio(inputs.pcm16k) : undefined,
+      inputs.pcm16k ? this.embedAudio(inputs.pcm16k, { speaker }) : undefined,
       inputs.faceCrops?.length ? this.embedFaces(inputs.faceCrops) : undefined,
     ]);
     const crops = faces ? meanFace(faces) : {};
@@ -187,6 +206,12 @@ export class Engine implements TurnEngine {
     return values;
   }
 
+  /** A new conversation: no turn, and no speaker's voice heard yet. */
+  resetConversation(): void {
+    this.conversation.clear();
+    this.voices.clear();
+  }
+
   /** Frees every model (the text encoder's ONNX session is released asynchronously: awaited). */
   async dispose(): Promise<void> {
     this.audio.dispose(); this.face.dispose();
@@ -195,6 +220,6 @@ export class Engine implements TurnEngine {
     this.silero = undefined;
     await Promise.all([this.text.dispose(), silero?.then((m) => m.dispose(), () => undefined)]);
     disposeParams(this.fusionParams);
-    this.conversation.clear();
+    this.resetConversation();
   }
 }

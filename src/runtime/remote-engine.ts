@@ -69,7 +69,7 @@ export class RemoteEngine implements TurnEngine {
   embedText(text: string, options: { speaker?: string; context?: readonly PastTurn[] } = {}): Promise<ModalityEmbedding> {
     return this.call('embedText', [text, options]);
   }
-  embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding> { return this.call('embedAudio', [pcm16k]); }
+  embedAudio(pcm16k: Float32Array, options: { speaker?: string } = {}): Promise<ModalityEmbedding> { return this.call('embedAudio', [pcm16k, options]); }
   embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> { return this.call('embedFaces', [crops]); }
   async addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
     const result = await this.call('addTurn', [turn]);

@@ -68,7 +68,8 @@ export interface TurnInputs {
 /** What a live session needs from the models: an Engine in this thread, or a RemoteEngine in a Worker. */
 export interface TurnEngine {
   embedText(text: string, options?: { speaker?: string; context?: readonly PastTurn[] }): Promise<ModalityEmbedding>;
-  embedAudio(pcm16k: Float32Array): Promise<ModalityEmbedding>;
+  /** `speaker`: whose voice (an encoder trained on speaker-normalised inputs moves it by that speaker's averages). */
+  embedAudio(pcm16k: Float32Array, options?: { speaker?: string }): Promise<ModalityEmbedding>;
   embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]>;
   addTurn(turn: TurnEmbeddings): Promise<TurnResult>;
   /**

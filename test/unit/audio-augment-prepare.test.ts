@@ -13,7 +13,12 @@ import { readTensor } from '../../tools/train/store.ts';
 import { normalizeSpeakers } from '../../tools/train/normalize-speakers.ts';
 import { exportAudio } from '../../tools/train/export-audio.ts';
 import { nodeBackend } from '../../tools/node/backend.ts';
-import { SpeakerNormalizer } from '../../src/audio/features.ts';
+import { SpeakerNormalizer, encoderInput, extractAudioFeatures } from '../../src/audio/features.ts';
+import { AudioEncoder } from '../../src/audio/encoder.ts';
+import { diskLoader } from '../../tools/train/tfjs-disk.ts';
+import { embedAudioFiles } from '../../tools/node/models.ts';
+import { readSpeechFolder } from '../../tools/data/speech.ts';
+import { decodeAudioFile } from '../../tools/data/audio-decode.ts';
 import { wav } from '../helpers/wav.ts';
 
 
@@ -129,8 +134,26 @@ test('prepare-audio --corpora with room copies: every corpus, seeded copies, a c
     assert.equal(trained.status, 0, trained.stderr);
     await nodeBackend('cpu');
     (await exportAudio(normModel, join(root, 'nm-export'))).dispose();
+    (await exportAudio(join(root, 'h'), join(root, 'export-plain'))).dispose();
     const exported = JSON.parse(readFileSync(join(root, 'nm-export', 'model.json'), 'utf8'));
     assert.deepEqual(exported.userDefinedMetadata.speakerNorm, JSON.parse(JSON.stringify(done.reference)));
+    // The page's AudioEncoder reads it, and the evaluation moves each clip by its speaker's averages over their clips.
+    const encoder = await AudioEncoder.load(diskLoader(join(root, 'nm-export')));
+    assert.deepEqual(encoder.speakerReference, exported.userDefinedMetadata.speakerNorm);
+    const clips = readSpeechFolder('../shared/data/audio/ravdess').filter((i) => i.speaker === 'actor_02').slice(0, 3).map((i) => i.path);
+    const byFiles = await embedAudioFiles(encoder, clips, undefined, undefined, ['same', 'same', 'same']);
+    const voice = encoder.normalizer()!;
+    const own = await Promise.all(clips.map(async (c) => encoderInput(extractAudioFeatures(await decodeAudioFile(c)))));
+    own.forEach((x) => voice.observe(x));
+    const [third] = await encoder.embedInputs([voice.apply(own[2])]);
+    assert.deepEqual(byFiles.embeddings[2], third.embedding);
+    const unnamed = await embedAudioFiles(encoder, clips);
+    assert.notDeepEqual(unnamed.embeddings[2], third.embedding, 'without speaker names each clip is its own speaker');
+    encoder.dispose();
+    const plain = await AudioEncoder.load(diskLoader(join(root, 'export-plain')));
+    assert.equal(plain.speakerReference, undefined);
+    assert.equal(plain.normalizer(), undefined);
+    plain.dispose();
 
     // The table script end to end on one corpus: train without it, export, the eval CLI on its clips.
     const out = join(root, 'loco-table');

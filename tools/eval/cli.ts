@@ -73,8 +73,11 @@ function readTextData(path: string): Utterance[] {
   throw new UsageError(`${path}: not a MELD-style CSV (Utterance, Speaker, Emotion, Dialogue_ID, Utterance_ID) nor a manifest (path_or_text,label,...)`);
 }
 
-function readFiles(path: string, folderReader: (dir: string) => { path: string; label: number }[]): { path: string; label: number }[] {
-  const items = isCsv(path) ? readManifest(path).rows.map((r) => ({ path: r.path, label: r.label })) : folderReader(path);
+/** A labelled file; `speaker` where the layout or the manifest says whose voice or face it is. */
+interface LabelledFile { path: string; label: number; speaker?: string }
+
+function readFiles(path: string, folderReader: (dir: string) => LabelledFile[]): LabelledFile[] {
+  const items = isCsv(path) ? readManifest(path).rows.map((r) => ({ path: r.path, label: r.label, speaker: r.speaker })) : folderReader(path);
   const labelled = items.filter((i) => i.label >= 0);
   if (!labelled.length) throw new UsageError(`${path}: found no labelled files in a known layout`);
   return labelled;
@@ -93,7 +96,7 @@ async function evalText(path: string): Promise<EvalResult> {
 }
 
 /** Speech files of one side of the corpus split (--split), labelled. */
-function readSpeech(path: string): { path: string; label: number }[] {
+function readSpeech(path: string): LabelledFile[] {
   if (!['all', 'dev', 'train'].includes(args.split!)) throw new UsageError(`--split must be dev, train or all, got ${args.split}`);
   if (isCsv(path) || args.split === 'all') return readFiles(path, readSpeechFolder);
   return readFiles(path, (dir) => readSpeechFolder(dir).filter((i: SpeechItem) => speechSplit(i) === args.split));
@@ -126,7 +129,7 @@ function faceCondition(name: string): ((crop: Float32Array, index: number) => Pr
 async function evalAudio(path: string): Promise<EvalResult> {
   const items = limit(readSpeech(path));
   const encoder = await loadAudioEncoder(args.models);
-  const { probs } = await embedAudioFiles(encoder, items.map((i) => i.path), progress('audio', items.length), await audioCondition(items));
+  const { probs } = await embedAudioFiles(encoder, items.map((i) => i.path), progress('audio', items.length), await audioCondition(items), items.map((i) => i.speaker || i.path));
   encoder.dispose();
   return evaluate(items.map((i) => i.label), argmaxRows(probs));
 }
@@ -151,7 +154,7 @@ async function evalFusion(): Promise<Record<string, EvalResult>> {
   const text = await embedTexts(textEncoder, utterances, progress('text', utterances.length));
   await textEncoder.dispose();
   const audioEncoder = await loadAudioEncoder(args.models);
-  const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length), await audioCondition(audioItems));
+  const audio = await embedAudioFiles(audioEncoder, audioItems.map((i) => i.path), progress('audio', audioItems.length), await audioCondition(audioItems), audioItems.map((i) => i.speaker || i.path));
   audioEncoder.dispose();
   const faceEncoder = await loadFaceEncoder(args.models);
   const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length), faceCondition(args['degrade-face']!));

@@ -12,7 +12,7 @@ import { AssetLoader } from '../../src/runtime/assets.ts';
 import { readBundle } from '../../src/runtime/bundles.ts';
 import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { AudioEncoder } from '../../src/audio/encoder.ts';
-import { extractAudioFeatures } from '../../src/audio/features.ts';
+import { encoderInput, extractAudioFeatures, type EncoderInput, type SpeakerNormalizer } from '../../src/audio/features.ts';
 import { FaceEncoder } from '../../src/video/face-encoder.ts';
 import { cropFace, type FaceBox } from '../../src/video/face-crop.ts';
 import { FaceDetector } from '../../src/video/face-detector.ts';
@@ -72,15 +72,33 @@ export async function loadAudioEncoder(modelsDir = MODELS_DIR): Promise<AudioEnc
 
 /**
  * Embeds audio files (decoded to 16 kHz mono). `transform` changes each clip first (the evaluation's recording
- * conditions, e.g. a room): it gets the clip and its index.
+ * conditions, e.g. a room): it gets the clip and its index. An encoder trained on speaker-normalised inputs moves
+ * each clip by its speaker's averages over all of that speaker's clips here (`speakers[i]` names clip i's speaker;
+ * without names each clip is its own speaker), as its training data was.
  */
-export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (pcm: Float32Array, index: number) => Promise<Float32Array>): Promise<Embedded> {
+export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (pcm: Float32Array, index: number) => Promise<Float32Array>, speakers?: readonly string[]): Promise<Embedded> {
   const out: Embedded = { embeddings: [], probs: [] };
+  const inputs: EncoderInput[] = [];
   for (const [i, path] of paths.entries()) {
     const pcm = await decodeAudioFile(path);
-    const r = await encoder.embed(extractAudioFeatures(transform ? await transform(pcm, i) : pcm));
-    out.embeddings.push(r.embedding); out.probs.push(r.probs);
+    const input = encoderInput(extractAudioFeatures(transform ? await transform(pcm, i) : pcm));
+    if (encoder.speakerReference) inputs.push(input);
+    else {
+      const [r] = await encoder.embedInputs([input]);
+      out.embeddings.push(r.embedding); out.probs.push(r.probs);
+    }
     if (i % 50 === 49) onProgress?.(i + 1);
+  }
+  if (!encoder.speakerReference) return out;
+  const voices = new Map<string, SpeakerNormalizer>();
+  const voiceOf = (i: number) => speakers?.[i] ?? `clip ${i}`;
+  inputs.forEach((input, i) => {
+    if (!voices.has(voiceOf(i))) voices.set(voiceOf(i), encoder.normalizer()!);
+    voices.get(voiceOf(i))!.observe(input);
+  });
+  for (const [i, input] of inputs.entries()) {
+    const [r] = await encoder.embedInputs([voices.get(voiceOf(i))!.apply(input)]);
+    out.embeddings.push(r.embedding); out.probs.push(r.probs);
   }
   return out;
 }
