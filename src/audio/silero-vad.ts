@@ -94,13 +94,18 @@ export interface SileroTurnOptions extends Omit<TurnOptions, 'frameSamples'> {
   positive: number;
   /** Probability below which started speech counts as ended (its default: threshold − 0.15). */
   negative: number;
+  /** A turn is kept only if its speaking frames (p ≥ `negative`) average at least this probability. */
+  minMeanProbability: number;
 }
 
 /**
  * silero-vad's thresholds, and @ricky0123/vad-web's minimum of 400 ms of confident speech per turn: music can hold
- * the probability near the threshold for a few frames, a sentence gives far more than 400 ms.
+ * the probability near the threshold for a few frames, a sentence gives far more than 400 ms. And a mean of 0.65
+ * over a turn's speaking frames: on made scenes of unseen speakers (tools/bench/vad-scene.ts) speech turns average
+ * 0.75 at the least (median 0.93), while music that hovers around the threshold long enough (it happened once in a
+ * loaded CI run) averages near 0.5.
  */
-export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | 'negative' | 'minSpeechMs'> = { positive: 0.5, negative: 0.35, minSpeechMs: 400 };
+export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | 'negative' | 'minSpeechMs' | 'minMeanProbability'> = { positive: 0.5, negative: 0.35, minSpeechMs: 400, minMeanProbability: 0.65 };
 
 /**
  * Turns from Silero's frame probabilities (from a local stream, or the inference Worker's), with the TurnSegmenter's
@@ -109,11 +114,15 @@ export const DEFAULT_SILERO_TURN_OPTIONS: Pick<SileroTurnOptions, 'positive' | '
  */
 export class SileroTurnSegmenter {
   private readonly turns: TurnSegmenter;
-  private readonly o: Pick<SileroTurnOptions, 'positive' | 'negative'>;
+  private readonly o: Pick<SileroTurnOptions, 'positive' | 'negative' | 'minMeanProbability'>;
   private pending = new Float32Array(0);
   private speaking = false;
   /** The probability of every frame so far, for tests and charts (bounded: the last 10 minutes). */
   readonly probabilities: number[] = [];
+  /** Frames scored since the start (`probabilities[0]` is frame `framesSeen - probabilities.length`). */
+  private framesSeen = 0;
+  /** Turns dropped for a low mean probability (music or noise that brushed the threshold), with that mean. */
+  readonly doubtful: { startSample: number; endSample: number; meanProbability: number }[] = [];
 
   constructor(private readonly vad: FrameScorer, options: Partial<SileroTurnOptions> = {}) {
     this.o = { ...DEFAULT_SILERO_TURN_OPTIONS, ...options };
@@ -132,23 +141,45 @@ export class SileroTurnSegmenter {
     this.pending = joined.slice(whole);
     ps.forEach((p, k) => {
       this.probabilities.push(p);
+      this.framesSeen++;
       if (this.probabilities.length > 18_750) this.probabilities.shift();
       this.speaking = this.speaking ? p >= this.o.negative : p >= this.o.positive;
       // Only confident frames count towards the minimum speech of a turn (as @ricky0123/vad-web counts them): music
       // hovering near the threshold keeps no turn alive on its own.
       out.push(...this.turns.pushFrame(joined.slice(k * SILERO_FRAME, (k + 1) * SILERO_FRAME), this.speaking, p >= this.o.positive));
     });
-    return out;
+    return this.sure(out);
   }
 
   flush(): Turn[] {
-    return this.turns.flush();
+    return this.sure(this.turns.flush());
+  }
+
+  /** Mean probability of a turn's speaking frames (those at or above `negative`). */
+  meanProbability(turn: Pick<Turn, 'startSample' | 'endSample'>): number {
+    const first = this.framesSeen - this.probabilities.length;
+    const from = Math.max(Math.floor(turn.startSample / SILERO_FRAME) - first, 0), to = Math.min(Math.ceil(turn.endSample / SILERO_FRAME) - first, this.probabilities.length);
+    let sum = 0, n = 0;
+    for (let i = from; i < to; i++) if (this.probabilities[i] >= this.o.negative) { sum += this.probabilities[i]; n++; }
+    return n ? sum / n : 0;
+  }
+
+  private sure(turns: Turn[]): Turn[] {
+    return turns.filter((t) => {
+      const meanProbability = this.meanProbability(t);
+      if (meanProbability >= this.o.minMeanProbability) return true;
+      this.doubtful.push({ startSample: t.startSample, endSample: t.endSample, meanProbability });
+      if (this.doubtful.length > 100) this.doubtful.shift();
+      return false;
+    });
   }
 
   reset(): void {
     this.pending = new Float32Array(0);
     this.speaking = false;
     this.probabilities.length = 0;
+    this.framesSeen = 0;
+    this.doubtful.length = 0;
     this.turns.reset();
     this.vad.reset();
   }

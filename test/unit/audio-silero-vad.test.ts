@@ -77,3 +77,29 @@ test('on a made scene, Silero turns lie over speech only, and it beats the energ
   assert.deepEqual(again.map((t) => [t.startSample, t.endSample]), turns.silero.map((t) => [t.startSample, t.endSample]));
   await vad.dispose();
 });
+
+test('a turn whose speaking frames average under 0.65 is dropped as doubtful; a confident one is kept', async () => {
+  // A scorer that plays back given probabilities, one per 512-sample frame.
+  const scripted = (ps: number[]) => {
+    let at = 0;
+    return { probabilities: async (frames: Float32Array) => Array.from({ length: frames.length / SILERO_FRAME }, () => ps[at++] ?? 0), reset: () => { at = 0; } };
+  };
+  const second = Math.round(16000 / SILERO_FRAME);
+  // 1 s of silence, 1.2 s hovering at 0.55 (37 confident frames: over the 400 ms minimum), 1 s of silence.
+  const hovering = [...Array(second).fill(0.02), ...Array(Math.round(1.2 * second)).fill(0.55), ...Array(second).fill(0.02)];
+  const music = new SileroTurnSegmenter(scripted(hovering));
+  const none = [...(await music.push(new Float32Array(hovering.length * SILERO_FRAME))), ...music.flush()];
+  assert.deepEqual(none, []);
+  assert.equal(music.doubtful.length, 1);
+  assert.ok(Math.abs(music.doubtful[0].meanProbability - 0.55) < 1e-6, `mean ${music.doubtful[0].meanProbability}`);
+  // The same shape at 0.9 is a turn, and its mean is what the segmenter reports.
+  const voice = hovering.map((p) => (p > 0.5 ? 0.9 : p));
+  const speech = new SileroTurnSegmenter(scripted(voice));
+  const turns = [...(await speech.push(new Float32Array(voice.length * SILERO_FRAME))), ...speech.flush()];
+  assert.equal(turns.length, 1);
+  assert.ok(Math.abs(speech.meanProbability(turns[0]) - 0.9) < 1e-6);
+  assert.deepEqual(speech.doubtful, []);
+  // The rule can be changed: at 0.5 the hovering turn is kept.
+  const lenient = new SileroTurnSegmenter(scripted(hovering), { minMeanProbability: 0.5 });
+  assert.equal([...(await lenient.push(new Float32Array(hovering.length * SILERO_FRAME))), ...lenient.flush()].length, 1);
+});
