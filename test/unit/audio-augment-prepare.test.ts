@@ -105,6 +105,12 @@ test('prepare-audio --corpora with room copies: every corpus, seeded copies, a c
     const held = JSON.parse(readFileSync(join(root, 'h', 'metrics_holdout.json'), 'utf8'));
     assert.equal(held.corpus, 'crema-d');
     assert.equal(held.n, 3, 'its 3 original clips (train and dev speakers alike), not its room copies');
+    // A run committed by an earlier session goes on in a fresh work folder.
+    const onward = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'h2'), '--max-steps', '2', '--batch', '8', '--parity-frames', '20',
+      '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc', '--hold-out', 'crema-d', '--resume', '--resume-from', join(root, 'h', 'ckpt.pt')], { encoding: 'utf8' });
+    assert.equal(onward.status, 0, onward.stderr);
+    assert.match(onward.stdout, /starting from the committed checkpoint/);
+    assert.match(onward.stdout, /resumed at epoch 1/);
     const unknown = spawnSync('/usr/bin/python3', ['tools/train/python/train_audio.py', '--data', a, '--out', join(root, 'x'), '--max-steps', '1', '--hold-out', 'klingon'], { encoding: 'utf8' });
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /--hold-out klingon: no such corpus/);

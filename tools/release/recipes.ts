@@ -109,6 +109,13 @@ function prepareSpeech(c: ReleaseContext): Step {
   };
 }
 
+/**
+ * The audio training's checkpoint as committed when a session ended before the release could install it (training
+ * outlives a session; the prepared features do not travel). The release goes on from it; delete it once the weights
+ * it led to ship.
+ */
+export const AUDIO_CHECKPOINT = 'checkpoints/audio-v3.pt';
+
 function audio(c: ReleaseContext): Recipe {
   const feats = join(c.features, 'audio-v3'), model = join(c.work, 'model');
   return {
@@ -120,7 +127,8 @@ function audio(c: ReleaseContext): Recipe {
         // the mean over corpora of dev accuracy (no single corpus decides).
         name: 'train', what: 'PyTorch training (resumes from its checkpoint when run again)',
         argv: [PY, 'tools/train/python/train_audio.py', '--data', feats, '--out', model, '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc',
-          '--epoch-size', '16000', '--threads', '2', '--resume', ...(c.quick ? ['--max-steps', '2', '--epochs', '1', '--epoch-size', '64'] : ['--minutes', '55', '--epochs', '40'])],
+          '--epoch-size', '16000', '--threads', '2', '--resume',
+          ...(c.quick ? ['--max-steps', '2', '--epochs', '1', '--epoch-size', '64'] : ['--minutes', '55', '--epochs', '40', '--resume-from', AUDIO_CHECKPOINT])],
       },
       { name: 'export', what: 'tfjs LayersModel + metrics + parity references', always: true, argv: [TSX, 'tools/train/export-audio.ts', '--state', model, '--out', join(c.stage, 'audio-encoder')] },
       { name: 'parity', what: 'the export reproduces PyTorch', ...parityTest('test/unit/audio-parity.test.ts', c.stage) },

@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume-from", default="",
+                    help="with --resume, when --out has no checkpoint yet: copy this one there first (a run committed by an earlier session)")
     ap.add_argument("--parity-frames", type=int, default=96)
     ap.add_argument("--extra", action="append", default=[],
                     help="another prepare-audio store whose augmented train copies are appended to the training set")
@@ -251,6 +253,10 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-3)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     epoch, planned, best, best_state, step = 0, args.epochs, -1.0, None, 0
+    if args.resume and args.resume_from and not os.path.exists(ckpt_path) and os.path.exists(args.resume_from):
+        # A run an earlier session stopped (or finished) and committed: go on from it.
+        shutil.copyfile(args.resume_from, ckpt_path)
+        log(f"starting from the committed checkpoint {args.resume_from}")
     resumed = args.resume and os.path.exists(ckpt_path)
     if resumed:
         ck = torch.load(ckpt_path)
