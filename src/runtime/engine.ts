@@ -100,6 +100,7 @@ export class Engine implements TurnEngine {
       this.embedText('hello'), this.embedAudio(new Float32Array(16000)), this.embedFaces([new Float32Array(48 * 48).fill(0.5)]).then((r) => r[0]),
     ]);
     await this.fuseDialogue([{ text: t.embedding, audio: a.embedding, face: f.embedding, speakerSlot: 0 }]);
+    this.voices.clear(); // the dummy clip is nobody's voice
   }
 
   /**
