@@ -7,12 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AUDIO_FEATURES, PROSODY_STATS_DIM, SpeakerNormalizer, encoderInput, type AudioFeatures, type EncoderInput, type SpeakerReference } from './features.ts';
+import { recordingQuality } from './quality.ts';
 
 export interface AudioEmbedding {
   /** Penultimate representation, 64 values (post-ReLU). */
   embedding: Float32Array;
   /** Softmax over the 7 labels in LABELS order. */
   probs: Float32Array;
+  /** How good the recording is (`recordingQuality`, of the clip as heard: before any speaker normalisation). */
+  quality: Float32Array;
 }
 
 export class AudioEncoder {
@@ -53,13 +56,17 @@ export class AudioEncoder {
    * encoder with a `speakerReference` (the utterance is added to the speaker's averages first, then moved by them).
    */
   async embed(features: AudioFeatures, speaker?: SpeakerNormalizer): Promise<AudioEmbedding> {
-    let input = encoderInput(features, AUDIO_FEATURES.maxFrames);
+    const heard = encoderInput(features, AUDIO_FEATURES.maxFrames);
+    let input = heard;
     if (speaker) { speaker.observe(input); input = speaker.apply(input); }
     const [out] = await this.embedInputs([input]);
-    return out;
+    return { ...out, quality: recordingQuality(heard) };
   }
 
-  /** Embeds already prepared inputs (all of the same mel length) in one batch. */
+  /**
+   * Embeds already prepared inputs (all of the same mel length) in one batch; `quality` is measured on the inputs as
+   * given (pass the clips as heard, or take the quality from them separately).
+   */
   async embedInputs(inputs: EncoderInput[]): Promise<AudioEmbedding[]> {
     if (!inputs.length) return [];
     const B = inputs.length, M = AUDIO_FEATURES.nMels;
@@ -77,7 +84,7 @@ export class AudioEncoder {
     try {
       const [e, p] = await Promise.all([emb.data(), probs.data()]);
       const D = emb.shape[1] as number, C = probs.shape[1] as number;
-      return inputs.map((_, b) => ({ embedding: Float32Array.from(e.subarray(b * D, (b + 1) * D)), probs: Float32Array.from(p.subarray(b * C, (b + 1) * C)) }));
+      return inputs.map((_, b) => ({ embedding: Float32Array.from(e.subarray(b * D, (b + 1) * D)), probs: Float32Array.from(p.subarray(b * C, (b + 1) * C)), quality: recordingQuality(inputs[b]) }));
     } finally {
       tf.dispose([emb, probs]);
     }

@@ -65,7 +65,17 @@ export interface FusionConfig {
    * never changes. Absent (older files, and during training): 1.
    */
   temperatures?: HeadTemperatures;
+  /**
+   * Recording quality read by the modality gate (`recordingQuality` for audio, `cropQuality` for faces; text has
+   * none): each value is standardised by these training statistics (per modality, MODALITIES order; the text row is
+   * unused) and enters the gate's score of its modality through `gate.quality.w`, so a degraded recording can lose
+   * weight even though its embedding, by design, looks like a clean one. Absent (older files): the gate reads the
+   * streams only.
+   */
+  quality?: QualityStatistics;
 }
+
+export interface QualityStatistics { dim: number; mean: number[][]; std: number[][] }
 
 export interface HeadTemperatures { fused: number; text: number; audio: number; face: number }
 
@@ -92,6 +102,8 @@ export interface FusionInput {
   speaker: tf.Tensor2D;
   /** [B, T]: 1 for real turns, 0 for padding. */
   turnMask: tf.Tensor2D;
+  /** [B, T, 3, config.quality.dim]: standardised recording quality (0 where unknown); only with `config.quality`. */
+  quality?: tf.Tensor4D;
 }
 
 export interface FusionOutput {
@@ -162,6 +174,8 @@ export function initFusionParams(config: FusionConfig = DEFAULT_FUSION_CONFIG, s
     p['concat.w'] = glorot([3 * dim, dim], next()); p['concat.b'] = tf.zeros([dim]);
   } else {
     p['gate.w'] = glorot([dim, 1], next()); p['gate.b'] = tf.zeros([1]);
+    // Zero at the start: the gate first behaves as one without quality inputs, then learns what quality means.
+    if (config.quality) { p['gate.quality.w'] = tf.zeros([3, config.quality.dim]); p['gate.quality.b'] = tf.zeros([3]); }
   }
   if (config.fusion === 'hcmf') for (const b of ['a2t', 'v2t', 'tv2ta']) crossBlockParams(p, `hcmf.${b}`, config, next);
   if (config.fusion === 'magt') {
@@ -331,10 +345,14 @@ function magtGate(params: FusionParams, prefix: string, x: tf.Tensor3D): tf.Tens
   return g.mul(x) as tf.Tensor3D;
 }
 
-/** A softmax over the modalities present (absent ones get weight 0); `streams` [B,T,3,d] → gate [B,T,3]. */
-function modalityGate(params: FusionParams, streams: tf.Tensor4D, present: tf.Tensor3D): tf.Tensor3D {
+/**
+ * A softmax over the modalities present (absent ones get weight 0); `streams` [B,T,3,d] → gate [B,T,3]. With
+ * recording quality [B,T,3,Q], each modality's score also gets its own linear read of its quality.
+ */
+function modalityGate(params: FusionParams, streams: tf.Tensor4D, present: tf.Tensor3D, quality?: tf.Tensor4D): tf.Tensor3D {
   const [B, T, M, d] = streams.shape;
-  const scores = streams.reshape([B * T * M, d]).matMul(params['gate.w']).add(params['gate.b']).reshape([B, T, M]);
+  let scores = streams.reshape([B * T * M, d]).matMul(params['gate.w']).add(params['gate.b']).reshape([B, T, M]);
+  if (quality && params['gate.quality.w']) scores = scores.add(quality.mul(params['gate.quality.w']).sum(3)).add(params['gate.quality.b']);
   const masked = scores.add(tf.scalar(1).sub(present).mul(-1e9));
   return tf.softmax(masked).mul(present.max(2, true)) as tf.Tensor3D; // all-absent turns fuse to zero
 }
@@ -376,7 +394,7 @@ export function fusionForward(params: FusionParams, input: FusionInput, config: 
   const perModality = tf.matMul(tf.relu(y).reshape([B * T, 3, dim]).transpose([1, 0, 2]), params['modalityHead.w']); // [3,BT,C]
   const rawModalityLogits = perModality.transpose([1, 0, 2]).reshape([B, T, 3, NUM_LABELS]).add(params['modalityHead.b']) as tf.Tensor4D;
 
-  const { fused, gate } = fuseStreams(params, y, present, input.turnMask, config);
+  const { fused, gate } = fuseStreams(params, y, present, input.turnMask, config, input.quality);
 
   // Causal dialogue context: multi-head self-attention where turn t sees turns ≤ t that exist.
   const ctx = causalContext(params, fused, input.turnMask, config);
@@ -394,12 +412,12 @@ export function fusionForward(params: FusionParams, input: FusionInput, config: 
 }
 
 /** The configured cross-modal fusion: streams y [B,T,3,d] → one vector per turn [B,T,d] + modality weights. */
-function fuseStreams(params: FusionParams, y: tf.Tensor4D, present: tf.Tensor3D, turnMask: tf.Tensor2D, config: FusionConfig): { fused: tf.Tensor3D; gate: tf.Tensor3D } {
+function fuseStreams(params: FusionParams, y: tf.Tensor4D, present: tf.Tensor3D, turnMask: tf.Tensor2D, config: FusionConfig, quality?: tf.Tensor4D): { fused: tf.Tensor3D; gate: tf.Tensor3D } {
   const [B, T, , d] = y.shape;
   const stream = (m: number): tf.Tensor3D => y.slice([0, 0, m, 0], [B, T, 1, d]).reshape([B, T, d]) as tf.Tensor3D;
   const presentOf = (m: number): tf.Tensor2D => present.slice([0, 0, m], [B, T, 1]).reshape([B, T]).mul(turnMask) as tf.Tensor2D;
   const gated = (streams: tf.Tensor4D): { fused: tf.Tensor3D; gate: tf.Tensor3D } => {
-    const gate = modalityGate(params, streams, present);
+    const gate = modalityGate(params, streams, present, quality);
     return { fused: streams.mul(gate.expandDims(3)).sum(2) as tf.Tensor3D, gate };
   };
   switch (config.fusion) {

@@ -33,7 +33,26 @@ export async function loadFusionParams(handler: tf.io.IOHandler): Promise<{ para
       }
     }
   }
+  const problem = qualityProblem(config, params);
+  if (problem) { disposeParams(params); throw new Error(`loadFusionParams: ${problem}`); }
   return { params, config, meta: topology.meta ?? {} };
+}
+
+/** What is wrong with a file's recording-quality statistics and gate weights, if anything. */
+function qualityProblem(config: FusionConfig, params: FusionParams): string | undefined {
+  const q = config.quality as unknown as { dim?: unknown; mean?: unknown; std?: unknown } | undefined;
+  if (q === undefined) return params['gate.quality.w'] ? 'the weights read recording quality but the config has no quality statistics' : undefined;
+  const dim = q.dim;
+  if (!(typeof dim === 'number' && Number.isInteger(dim) && dim > 0)) return `quality.dim must be a positive integer, model.json has ${JSON.stringify(dim)}`;
+  for (const name of ['mean', 'std'] as const) {
+    const rows = q[name];
+    const ok = Array.isArray(rows) && rows.length === 3 && rows.every((r) => Array.isArray(r) && r.length === dim && r.every((v) => typeof v === 'number' && Number.isFinite(v) && (name === 'mean' || v > 0)));
+    if (!ok) return `quality.${name} must be 3 rows of ${dim} finite numbers${name === 'std' ? ' above 0' : ''}`;
+  }
+  if (config.fusion === 'concat') return undefined;
+  const w = params['gate.quality.w'], b = params['gate.quality.b'];
+  if (!w || !b || w.shape.join() !== `3,${dim}` || b.shape.join() !== '3') return `the config reads ${dim} quality values per recording, but gate.quality.w / gate.quality.b are ${w ? `[${w.shape}]` : 'missing'} / ${b ? `[${b.shape}]` : 'missing'} (want [3,${dim}] / [3])`;
+  return undefined;
 }
 
 export function disposeParams(params: FusionParams): void {

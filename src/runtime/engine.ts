@@ -99,7 +99,7 @@ export class Engine implements TurnEngine {
     const [t, a, f] = await Promise.all([
       this.embedText('hello'), this.embedAudio(new Float32Array(16000)), this.embedFaces([new Float32Array(48 * 48).fill(0.5)]).then((r) => r[0]),
     ]);
-    await this.fuseDialogue([{ text: t.embedding, audio: a.embedding, face: f.embedding, speakerSlot: 0 }]);
+    await this.fuseDialogue([{ text: t.embedding, audio: a.embedding, face: f.embedding, quality: { audio: a.quality, face: f.quality }, speakerSlot: 0 }]);
     this.voices.clear(); // the dummy clip is nobody's voice
   }
 
@@ -161,13 +161,15 @@ export class Engine implements TurnEngine {
       inputs.faceCrops?.length ? this.embedFaces(inputs.faceCrops) : undefined,
     ]);
     const crops = faces ? meanFace(faces) : {};
+    const faceQuality = inputs.face ? inputs.faceQuality : crops.quality;
     const turn: TurnEmbeddings = {
       speaker, transcript: inputs.text, text: text?.embedding, audio: audio?.embedding, face: inputs.face ?? crops.embedding,
+      quality: { audio: audio?.quality, face: faceQuality },
       startMs: inputs.startMs, endMs: inputs.endMs, timings: { textMs: text?.ms, audioMs: audio?.ms, faceMs: inputs.faceMs ?? crops.ms },
     };
     const result = await this.addTurn(turn);
     // Copies: the conversation keeps these arrays, and a Worker's reply moves (transfers) what it returns.
-    return { result, turn: { ...turn, text: turn.text?.slice(), audio: turn.audio?.slice(), face: turn.face?.slice() } };
+    return { result, turn: { ...turn, text: turn.text?.slice(), audio: turn.audio?.slice(), face: turn.face?.slice(), quality: { audio: turn.quality?.audio?.slice(), face: turn.quality?.face?.slice() } } };
   }
 
   private silero?: Promise<SileroVad>;

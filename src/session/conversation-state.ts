@@ -36,7 +36,7 @@ export function speakerSlot(state: ConversationState, speaker: string, limits: C
 
 /** The turn as the fusion reads it, in `state`'s speaker slots. */
 export function turnFeatures(state: ConversationState, turn: TurnEmbeddings, limits: ConversationLimits): TurnFeatures & { speaker: string } {
-  return { text: turn.text, audio: turn.audio, face: turn.face, speakerSlot: speakerSlot(state, turn.speaker, limits), speaker: turn.speaker };
+  return { text: turn.text, audio: turn.audio, face: turn.face, quality: turn.quality, speakerSlot: speakerSlot(state, turn.speaker, limits), speaker: turn.speaker };
 }
 
 /** Adds an accepted turn and its result to `state`, keeping it within the limits. */

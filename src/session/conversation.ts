@@ -40,6 +40,7 @@ export class Conversation {
   async addTurn(turn: TurnEmbeddings): Promise<TurnResult> {
     if (!turn.text && !turn.audio && !turn.face) throw new Error('A turn needs at least one modality (text, audio or face)');
     for (const name of MODALITIES) if (turn[name]) assertFinite(turn[name]!, `The ${name} embedding`);
+    for (const name of ['audio', 'face'] as const) if (turn.quality?.[name]) assertFinite(turn.quality[name]!, `The ${name} quality`);
     const window = [...this.state.turns.slice(-(this.config.maxTurns - 1)), turnFeatures(this.state, turn, this.limits)];
     const started = performance.now();
     const input = makeFusionInput([window], this.config);

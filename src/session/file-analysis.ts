@@ -78,7 +78,7 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
   aborted();
 
   // Faces: seek through the video at framesPerSecond; each position becomes a VideoFrame for the face worker.
-  const faces: { t: number; embedding: Float32Array; ms: number }[] = [];
+  const faces: { t: number; embedding: Float32Array; ms: number; quality?: Float32Array }[] = [];
   let durationS = pcm ? pcm.length / 16000 : 0, framesAnalysed = 0, hasVideo = false;
   if (isVideo) {
     if (!tracker) throw new FileAnalysisError('Video files need the face tracker');
@@ -101,7 +101,7 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
         const frame = new VideoFrame(video, { timestamp: Math.round(t * 1e6) });
         const { face } = await tracker.detectFace(frame, recognizer); // the worker closes the frame
         framesAnalysed++;
-        if (face) faces.push({ t: t * 1000, embedding: face.embedding, ms: face.ms });
+        if (face) faces.push({ t: t * 1000, embedding: face.embedding, ms: face.ms, quality: face.quality });
         onProgress?.(0.1 + 0.6 * ((k + 1) / positions), `Reading faces: ${k + 1}/${positions} frames`);
       }
     } finally {
@@ -134,7 +134,7 @@ export async function analyzeMediaFile(file: Blob, options: FileAnalysisOptions)
     aborted();
     const face = meanFace(facesInTurn(faces, span.startS * 1000, span.endS * 1000, faceWindow));
     if (!span.pcm && !face.embedding) continue;
-    const { result } = await recognizer.fuseTurn({ speaker, pcm16k: span.pcm, face: face.embedding, faceMs: face.ms, startMs: span.startS * 1000, endMs: span.endS * 1000 });
+    const { result } = await recognizer.fuseTurn({ speaker, pcm16k: span.pcm, face: face.embedding, faceQuality: face.quality, faceMs: face.ms, startMs: span.startS * 1000, endMs: span.endS * 1000 });
     turns.push(result);
     onTurn?.(result);
     onProgress?.(0.7 + 0.3 * ((i + 1) / spans.length), `Fusing turns: ${i + 1}/${spans.length}`);

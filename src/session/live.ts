@@ -195,7 +195,7 @@ export class LiveSession {
       if (this.stopped) return;
       this.lastFrameError = undefined;
       if (!face) { this.emit('frame', { capturedAt, observation }); return; }
-      this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms });
+      this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms, quality: face.quality });
       if (this.recentFaces.length > 200) this.recentFaces.shift();
       this.facesSeen++;
       this.emit('frame', { capturedAt, observation, face: toProbabilities(face.probs), faceMs: face.ms });
@@ -209,7 +209,7 @@ export class LiveSession {
   private lastFrameError?: string;
 
   /** The mean face of the turn [startMs, endMs] (performance clock, widened by the face window); faces up to its end are used up. */
-  private facesOfTurn(startMs: number, endMs: number): { embedding?: Float32Array; ms?: number } {
+  private facesOfTurn(startMs: number, endMs: number): { embedding?: Float32Array; ms?: number; quality?: Float32Array } {
     const window = this.o.faceWindow ?? DEFAULT_FACE_WINDOW;
     const inTurn = facesInTurn(this.recentFaces, startMs, endMs, window);
     this.recentFaces = this.recentFaces.filter((f) => f.t > endMs + window.afterMs);
@@ -249,7 +249,7 @@ export class LiveSession {
       const face = allowed.face ? seen : {};
       const pcm16k = allowed.audio ? audio : undefined;
       if (!transcript && !pcm16k && !face.embedding) { this.emit('notice', { kind: 'info', code: 'empty-turn', text: 'Nothing to analyse: no speech, no face and no text in this turn.' }); return; }
-      const { result } = await recognizer.fuseTurn({ speaker, text: transcript, pcm16k, face: face.embedding, faceMs: face.ms, startMs, endMs });
+      const { result } = await recognizer.fuseTurn({ speaker, text: transcript, pcm16k, face: face.embedding, faceQuality: face.quality, faceMs: face.ms, startMs, endMs });
       this.emit('turn', result);
     }).catch((error: unknown) => { this.emit('notice', { kind: 'error', code: 'turn-failed', text: `Turn failed: ${(error as Error).message}` }); });
   }

@@ -35,6 +35,8 @@ export interface TurnEmbeddings {
   text?: Float32Array;
   audio?: Float32Array;
   face?: Float32Array;
+  /** How good the turn's recording and face crops were (the encoders' `quality`; a face's is the mean over its frames). */
+  quality?: TurnQuality;
   startMs: number;
   endMs: number;
   timings?: Partial<Record<'textMs' | 'audioMs' | 'faceMs', number>>;
@@ -46,8 +48,14 @@ export interface PastTurn {
   text: string;
 }
 
-/** One encoder's output: the embedding the fusion reads, the encoder's own probabilities, and its time. */
-export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number }
+/**
+ * One encoder's output: the embedding the fusion reads, the encoder's own probabilities, its time and, for audio and
+ * faces, how good the recording is (`recordingQuality`, `cropQuality`: the fusion's gate reads it).
+ */
+export interface ModalityEmbedding { embedding: Float32Array; probs: Float32Array; ms: number; quality?: Float32Array }
+
+/** How good each recording of a turn is (absent: unknown, which the fusion reads as a typical recording). */
+export interface TurnQuality { audio?: Float32Array; face?: Float32Array }
 
 /**
  * One turn's raw inputs, for `TurnEngine.fuseTurn`: the words, 16 kHz mono PCM, and the face as a mean embedding
@@ -58,6 +66,8 @@ export interface TurnInputs {
   text?: string;
   pcm16k?: Float32Array;
   face?: Float32Array;
+  /** The mean `quality` of the frames `face` was averaged over. */
+  faceQuality?: Float32Array;
   faceCrops?: Float32Array[];
   startMs: number;
   endMs: number;

@@ -20,20 +20,27 @@ export const DEFAULT_FACE_WINDOW: Readonly<FaceWindow> = Object.freeze({ beforeM
 /** A typed turn has no time span of its own: it takes the faces of the last TYPED_TURN_SPAN_MS. */
 export const TYPED_TURN_SPAN_MS = 3000;
 
-/** A face embedding seen at time `t` (ms), with the face encoder's time for it. */
-export interface SeenFace { t: number; embedding: Float32Array; ms: number }
+/** A face embedding seen at time `t` (ms), with the face encoder's time for it and the crop's quality. */
+export interface SeenFace { t: number; embedding: Float32Array; ms: number; quality?: Float32Array }
 
 /** The faces of `faces` inside the turn [startMs, endMs] widened by `window`. */
 export function facesInTurn<F extends SeenFace>(faces: readonly F[], startMs: number, endMs: number, window: FaceWindow = DEFAULT_FACE_WINDOW): F[] {
   return faces.filter((f) => f.t >= startMs - window.beforeMs && f.t <= endMs + window.afterMs);
 }
 
-/** The mean embedding of `faces` and their mean encoder time; nothing when there is no face. */
-export function meanFace(faces: readonly { embedding: Float32Array; ms: number }[]): { embedding?: Float32Array; ms?: number } {
+/**
+ * The mean embedding of `faces`, their mean encoder time and their mean crop quality (when every face has one);
+ * nothing when there is no face.
+ */
+export function meanFace(faces: readonly { embedding: Float32Array; ms: number; quality?: Float32Array }[]): { embedding?: Float32Array; ms?: number; quality?: Float32Array } {
   if (!faces.length) return {};
-  const mean = new Float32Array(faces[0].embedding.length);
-  for (const f of faces) f.embedding.forEach((v, i) => { mean[i] += v / faces.length; });
-  return { embedding: mean, ms: faces.reduce((n, f) => n + f.ms, 0) / faces.length };
+  const mean = (of: (f: (typeof faces)[number]) => Float32Array): Float32Array => {
+    const out = new Float32Array(of(faces[0]).length);
+    for (const f of faces) of(f).forEach((v, i) => { out[i] += v / faces.length; });
+    return out;
+  };
+  const quality = faces.every((f) => f.quality?.length === faces[0].quality?.length && f.quality) ? mean((f) => f.quality!) : undefined;
+  return { embedding: mean((f) => f.embedding), ms: faces.reduce((n, f) => n + f.ms, 0) / faces.length, quality };
 }
 
 /** Model outputs in LABELS order → a label-keyed object. */

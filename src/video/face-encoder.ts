@@ -5,12 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FACE_INPUT } from './face-crop.ts';
+import { cropQuality } from './crop-quality.ts';
 
 export interface FaceEmbedding {
   /** Penultimate representation, length 64 (ReLU features). */
   embedding: Float32Array;
   /** Softmax over the 7 LABELS. */
   probs: Float32Array;
+  /** How good the crop is (`cropQuality`): what the fusion's gate reads to know how far to trust the face. */
+  quality: Float32Array;
 }
 
 export interface FaceEncoderOptions {
@@ -58,7 +61,7 @@ export class FaceEncoder {
     try {
       const [e, p] = await Promise.all([emb.data() as Promise<Float32Array>, probs.data() as Promise<Float32Array>]);
       const d = this.embeddingSize, k = probs.shape[1] as number;
-      return crops.map((_, i) => ({ embedding: e.slice(i * d, (i + 1) * d), probs: p.slice(i * k, (i + 1) * k) }));
+      return crops.map((_, i) => ({ embedding: e.slice(i * d, (i + 1) * d), probs: p.slice(i * k, (i + 1) * k), quality: cropQuality(crops[i], size) }));
     } finally {
       emb.dispose();
       probs.dispose();

@@ -33,7 +33,8 @@ test('clean and room-degraded voices through the shipped fusion: calibrated head
   const faces = readLabelFolders('../shared/data/faces/fer2013/validation');
   const facePaths = clips.map((c, k) => faces.filter((f) => f.label === c.label)[k].path);
   const faceEncoder = await loadFaceEncoder(MODELS);
-  const faceEmb = (await embedFaceImages(faceEncoder, facePaths)).embeddings;
+  const faceOutputs = await embedFaceImages(faceEncoder, facePaths);
+  const faceEmb = faceOutputs.embeddings;
   faceEncoder.dispose();
   const audioEncoder = await loadAudioEncoder(MODELS);
   const room = degradation('room');
@@ -47,8 +48,8 @@ test('clean and room-degraded voices through the shipped fusion: calibrated head
     const gates: number[] = [];
     for (const audio of heard) {
       const conversation = new Conversation(params, config);
-      const embedding = (await audioEncoder.embed(extractAudioFeatures(audio))).embedding;
-      const result = await conversation.addTurn({ speaker: 'A', audio: embedding, face: faceEmb[k], startMs: 0, endMs: 3000 });
+      const voice = await audioEncoder.embed(extractAudioFeatures(audio));
+      const result = await conversation.addTurn({ speaker: 'A', audio: voice.embedding, face: faceEmb[k], quality: { audio: voice.quality, face: faceOutputs.quality[k] }, startMs: 0, endMs: 3000 });
       assert.ok(LABELS.includes(result.label));
       const weights = Object.values(result.gate) as number[];
       assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 1e-4 && weights.every((w) => w >= 0), `gate ${JSON.stringify(result.gate)}`);

@@ -160,18 +160,20 @@ async function evalFusion(): Promise<Record<string, EvalResult>> {
   const face = await embedFaceImages(faceEncoder, faceItems.map((i) => i.path), progress('face', faceItems.length), faceCondition(args['degrade-face']!));
   faceEncoder.dispose();
 
-  const pool = (rows: Float32Array[], labels: number[]) => {
+  const flat = (rows: Float32Array[]) => {
     const dim = rows[0].length, data = new Float32Array(rows.length * dim);
     rows.forEach((r, i) => data.set(r, i * dim));
-    return { dim, data, labels };
+    return { dim, data };
   };
+  // Each recording's quality rides along: the fusion's gate reads it, as in the page.
+  const pool = (rows: Float32Array[], labels: number[], quality?: Float32Array[]) => ({ ...flat(rows), labels, quality: quality?.length ? flat(quality) : undefined });
   const byDialogue = new Map<string, Dialogue>();
   utterances.forEach((u, i) => {
     if (!byDialogue.has(u.dialogueId)) byDialogue.set(u.dialogueId, { id: u.dialogueId, turns: [] });
     byDialogue.get(u.dialogueId)!.turns.push({ speaker: u.speaker, label: u.label, textIndex: i });
   });
   const dialogues = [...byDialogue.values()];
-  const split: FusionSplit = { text: pool(text.embeddings, utterances.map((u) => u.label)), dialogues, audio: pool(audio.embeddings, audioItems.map((i) => i.label)), face: pool(face.embeddings, faceItems.map((i) => i.label)) };
+  const split: FusionSplit = { text: pool(text.embeddings, utterances.map((u) => u.label)), dialogues, audio: pool(audio.embeddings, audioItems.map((i) => i.label), audio.quality), face: pool(face.embeddings, faceItems.map((i) => i.label), face.quality) };
   const aligned = pseudoAlign(dialogues, split.audio.labels, split.face.labels, { seed: Number(args.seed) });
   const { params, config } = await loadFusion(args.models);
   const out: Record<string, EvalResult> = {};

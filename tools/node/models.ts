@@ -13,6 +13,7 @@ import { readBundle } from '../../src/runtime/bundles.ts';
 import { TextEmotionEncoder } from '../../src/text/encoder.ts';
 import { AudioEncoder } from '../../src/audio/encoder.ts';
 import { encoderInput, extractAudioFeatures, type EncoderInput, type SpeakerNormalizer } from '../../src/audio/features.ts';
+import { recordingQuality } from '../../src/audio/quality.ts';
 import { FaceEncoder } from '../../src/video/face-encoder.ts';
 import { cropFace, type FaceBox } from '../../src/video/face-crop.ts';
 import { FaceDetector } from '../../src/video/face-detector.ts';
@@ -24,6 +25,8 @@ export const MODELS_DIR = 'public/models';
 
 
 export interface Embedded { embeddings: Float32Array[]; probs: Float32Array[] }
+/** Audio and face outputs also carry each recording's quality (what the fusion's gate reads). */
+export interface EmbeddedRecordings extends Embedded { quality: Float32Array[] }
 
 /** A `fetch` for file: URLs, so the page's AssetLoader checks files on disk too. */
 async function fileFetch(input: string | URL | Request): Promise<Response> {
@@ -76,8 +79,8 @@ export async function loadAudioEncoder(modelsDir = MODELS_DIR): Promise<AudioEnc
  * each clip by its speaker's averages over all of that speaker's clips here (`speakers[i]` names clip i's speaker;
  * without names each clip is its own speaker), as its training data was.
  */
-export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (pcm: Float32Array, index: number) => Promise<Float32Array>, speakers?: readonly string[]): Promise<Embedded> {
-  const out: Embedded = { embeddings: [], probs: [] };
+export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (pcm: Float32Array, index: number) => Promise<Float32Array>, speakers?: readonly string[]): Promise<EmbeddedRecordings> {
+  const out: EmbeddedRecordings = { embeddings: [], probs: [], quality: [] };
   const inputs: EncoderInput[] = [];
   for (const [i, path] of paths.entries()) {
     const pcm = await decodeAudioFile(path);
@@ -85,7 +88,7 @@ export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], on
     if (encoder.speakerReference) inputs.push(input);
     else {
       const [r] = await encoder.embedInputs([input]);
-      out.embeddings.push(r.embedding); out.probs.push(r.probs);
+      out.embeddings.push(r.embedding); out.probs.push(r.probs); out.quality.push(r.quality);
     }
     if (i % 50 === 49) onProgress?.(i + 1);
   }
@@ -98,7 +101,8 @@ export async function embedAudioFiles(encoder: AudioEncoder, paths: string[], on
   });
   for (const [i, input] of inputs.entries()) {
     const [r] = await encoder.embedInputs([voices.get(voiceOf(i))!.apply(input)]);
-    out.embeddings.push(r.embedding); out.probs.push(r.probs);
+    // The quality of the clip as heard, not as normalised (the page measures it before normalising too).
+    out.embeddings.push(r.embedding); out.probs.push(r.probs); out.quality.push(recordingQuality(input));
   }
   return out;
 }
@@ -132,8 +136,8 @@ async function locateFace(img: DecodedImage): Promise<{ box: FaceBox; detected: 
  * larger ones (CK+ style frames) are cropped around the detected face, as the page does. `facesNotFound` counts the
  * large images where no face was detected (their centre square is used instead).
  */
-export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (crop: Float32Array, index: number) => Promise<Float32Array>): Promise<Embedded & { facesNotFound: number }> {
-  const out = { embeddings: [] as Float32Array[], probs: [] as Float32Array[], facesNotFound: 0 };
+export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onProgress?: (done: number) => void, transform?: (crop: Float32Array, index: number) => Promise<Float32Array>): Promise<EmbeddedRecordings & { facesNotFound: number }> {
+  const out = { embeddings: [] as Float32Array[], probs: [] as Float32Array[], quality: [] as Float32Array[], facesNotFound: 0 };
   for (let i = 0; i < paths.length; i += 128) {
     const crops: Float32Array[] = [];
     for (const [k, path] of paths.slice(i, i + 128).entries()) {
@@ -147,7 +151,7 @@ export async function embedFaceImages(encoder: FaceEncoder, paths: string[], onP
       const crop = cropFace(img.data, img.width, img.height, box, { channels: img.channels });
       crops.push(transform ? await transform(crop, i + k) : crop);
     }
-    for (const r of await encoder.embed(crops)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); }
+    for (const r of await encoder.embed(crops)) { out.embeddings.push(r.embedding); out.probs.push(r.probs); out.quality.push(r.quality); }
     onProgress?.(Math.min(paths.length, i + 128));
   }
   return out;

@@ -17,6 +17,15 @@ import { readTensor, writeTensor } from './store.ts';
 
 interface StoreMeta { speakers: string[]; corpus: string[]; originals?: number; augmentOf?: number[] }
 
+/**
+ * The group a store row is normalised with: corpus + speaker for an original (one voice in one studio), the row
+ * itself for a room-augmented copy (its room was drawn for it alone).
+ */
+export function speakerGroup(meta: { speakers: string[]; corpus: string[]; augmentOf?: number[] }, rows: number): (i: number) => string {
+  const augmentOf = meta.augmentOf ?? new Array(rows).fill(-1);
+  return (i) => (augmentOf[i] >= 0 ? `copy:${i}` : `${meta.corpus[i]}:${meta.speakers[i]}`);
+}
+
 export function normalizeSpeakers(input: string, out: string, halfWeightFrames = 300): { reference: SpeakerReference; groups: number; rows: number } {
   const mel = readTensor(join(input, 'mel')), stats = readTensor(join(input, 'prosody_stats')), frames = readTensor(join(input, 'frames'));
   const split = readTensor<StoreMeta>(join(input, 'meta'));
@@ -28,8 +37,7 @@ export function normalizeSpeakers(input: string, out: string, halfWeightFrames =
     mel: (mel.data as Float32Array).subarray(i * T * M, (i + 1) * T * M), frames: Number(frames.data[i]), offset: 0,
     prosodyStats: (stats.data as Float32Array).subarray(i * P, (i + 1) * P),
   });
-  // Group key: corpus + speaker for originals; the row itself for a copy.
-  const group = (i: number): string => (augmentOf[i] >= 0 ? `copy:${i}` : `${meta.corpus[i]}:${meta.speakers[i]}`);
+  const group = speakerGroup(meta, n);
   const members = new Map<string, number[]>();
   for (let i = 0; i < n; i++) { const g = group(i); if (!members.has(g)) members.set(g, []); members.get(g)!.push(i); }
   const trainOriginals = Array.from({ length: n }, (_, i) => i).filter((i) => split.data[i] === 0 && augmentOf[i] < 0);

@@ -7,9 +7,11 @@
 import { existsSync } from 'node:fs';
 import { readTensor } from '../store.ts';
 import type { TurnFeatures } from '../../../src/fusion/batch.ts';
+import type { QualityStatistics } from '../../../src/fusion/model.ts';
 import type { AlignedDialogue, AlignedTurn, Dialogue } from './pseudo-align.ts';
 
-export interface EmbeddingPool { dim: number; data: Float32Array; labels: number[] }
+/** Embeddings (rows × dim) with their labels and, for audio and faces, each row's recording quality (rows × qualityDim). */
+export interface EmbeddingPool { dim: number; data: Float32Array; labels: number[]; quality?: { dim: number; data: Float32Array } }
 export interface FusionSplit {
   text: EmbeddingPool; dialogues: Dialogue[]; audio: EmbeddingPool; face: EmbeddingPool;
   audioDegraded?: EmbeddingPool; faceDegraded?: EmbeddingPool;
@@ -17,7 +19,15 @@ export interface FusionSplit {
 
 function readPool(path: string): EmbeddingPool & { dialogues?: Dialogue[] } {
   const t = readTensor<{ labels?: number[]; dialogues?: Dialogue[] }>(path);
-  return { dim: t.shape[1], data: t.data as Float32Array, labels: t.meta.labels ?? [], dialogues: t.meta.dialogues };
+  const q = existsSync(`${path}_quality.json`) ? readTensor(`${path}_quality`) : undefined;
+  if (q && q.shape[0] !== t.shape[0]) throw new Error(`${path}_quality has ${q.shape[0]} rows, the pool ${t.shape[0]}`);
+  return { dim: t.shape[1], data: t.data as Float32Array, labels: t.meta.labels ?? [], dialogues: t.meta.dialogues, quality: q ? { dim: q.shape[1], data: q.data as Float32Array } : undefined };
+}
+
+/** Row `i`'s recording quality, when the pool has it. */
+export function qualityRow(pool: EmbeddingPool, i: number): Float32Array | undefined {
+  const q = pool.quality;
+  return q && i >= 0 ? q.data.subarray(i * q.dim, (i + 1) * q.dim) : undefined;
 }
 
 export function readFusionSplit(dir: string, split: 'train' | 'dev'): FusionSplit {
@@ -80,6 +90,7 @@ export function turnFeatures(d: AlignedDialogue, split: FusionSplit, condition: 
     text: keep.text ? row(split.text, t.textIndex) : undefined,
     audio: keep.audio ? row(audioPool(t), t.audioIndex) : undefined,
     face: keep.face ? row(facePool(t), t.faceIndex) : undefined,
+    quality: { audio: keep.audio ? qualityRow(audioPool(t), t.audioIndex) : undefined, face: keep.face ? qualityRow(facePool(t), t.faceIndex) : undefined },
     speakerSlot: t.speakerSlot,
   }));
 }
@@ -89,4 +100,29 @@ export function windows(dialogues: AlignedDialogue[], maxTurns: number): Aligned
   const out: AlignedDialogue[] = [];
   for (const d of dialogues) for (let s = 0; s < d.turns.length; s += maxTurns) out.push({ id: `${d.id}#${s}`, turns: d.turns.slice(s, s + maxTurns) });
   return out;
+}
+
+/**
+ * The standardisation of recording quality the fusion's gate reads: mean and standard deviation per value over a
+ * split's clean and degraded audio and face pools (MODALITIES order; text has no quality: zeros and ones). Undefined
+ * unless every one of those pools carries quality of one size.
+ */
+export function qualityStatistics(split: FusionSplit): QualityStatistics | undefined {
+  const groups = [[split.audio, split.audioDegraded], [split.face, split.faceDegraded]].map((pools) => pools.filter((p): p is EmbeddingPool => p !== undefined));
+  const all = groups.flat();
+  const dim = all[0]?.quality?.dim;
+  if (!dim || !all.every((p) => p.quality?.dim === dim)) return undefined;
+  const stats = groups.map((pools) => {
+    const sum = new Float64Array(dim), sq = new Float64Array(dim);
+    let n = 0;
+    for (const p of pools) {
+      const q = p.quality!;
+      for (let r = 0; r < q.data.length / dim; r++, n++) for (let k = 0; k < dim; k++) { const v = q.data[r * dim + k]; sum[k] += v; sq[k] += v * v; }
+    }
+    const mean = Array.from(sum, (s) => s / Math.max(1, n));
+    // A value that never varies gets std 1 (it then only shifts the score, which the gate's bias absorbs).
+    const std = Array.from(sq, (s, k) => { const v = s / Math.max(1, n) - mean[k] ** 2; return v > 1e-12 ? Math.sqrt(v) : 1; });
+    return { mean, std };
+  });
+  return { dim, mean: [new Array(dim).fill(0), stats[0].mean, stats[1].mean], std: [new Array(dim).fill(1), stats[0].std, stats[1].std] };
 }

@@ -5,6 +5,10 @@
  * FER2013 Training → train, PublicTest → dev). Dev material never enters a train pool. Audio and faces come from
  * the encoder inputs that prepare-audio.ts / prepare-faces.ts computed with the page's own feature code.
  *
+ * Every audio and face pool has its recording quality beside it (`<pool>_quality`: `recordingQuality` of the clip as
+ * stored, so --audio-cache is the raw store, never a speaker-normalised one; `cropQuality` of the crop), what the
+ * gate reads. An audio encoder trained on speaker-normalised inputs gets the stored clips normalised here.
+ *
  * With degraded pools beside the clean ones (unless --degraded no): training clips through random rooms,
  * microphones and codecs and training faces through random webcams; every dev clip and face through named
  * conditions in turn (mirroring the clean dev pools row for row).
@@ -17,7 +21,11 @@ import { readTensor, writeTensor } from '../store.ts';
 import { groupDialogues, readDailyDialog, readEmoryNlpCsv, readMeldCsv, type Utterance } from '../../data/text.ts';
 import { embedTexts, loadAudioEncoder, loadFaceEncoder, loadTextEncoder } from '../../node/models.ts';
 import { decodeAudioFile } from '../../data/audio-decode.ts';
-import { encoderInput, extractAudioFeatures } from '../../../src/audio/features.ts';
+import { encoderInput, extractAudioFeatures, type EncoderInput, type SpeakerNormalizer } from '../../../src/audio/features.ts';
+import { recordingQuality } from '../../../src/audio/quality.ts';
+import { speakerGroup } from '../normalize-speakers.ts';
+import type { AudioEmbedding } from '../../../src/audio/encoder.ts';
+import type { FaceEmbedding } from '../../../src/video/face-encoder.ts';
 import { augmentRoom } from '../acoustics.ts';
 import { codecPass } from '../codec.ts';
 import { degradation } from '../degrade.ts';
@@ -40,6 +48,13 @@ function stack(rows: Float32Array[]): { data: Float32Array; shape: number[] } {
   const dim = rows[0].length, flat = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => flat.set(r, i * dim));
   return { data: flat, shape: [rows.length, dim] };
+}
+
+/** Writes a pool of encoder outputs: the embeddings (`name`) and each row's recording quality (`name_quality`). */
+function writePool(name: string, outputs: { embedding: Float32Array; quality: Float32Array }[], meta: Record<string, unknown>): void {
+  const e = stack(outputs.map((o) => o.embedding)), q = stack(outputs.map((o) => o.quality));
+  writeTensor(join(out, name), e.data, e.shape, meta);
+  writeTensor(join(out, `${name}_quality`), q.data, q.shape, { of: name });
 }
 
 // Text: real dialogues keep their speakers, order and labels (EmoryNLP's Peaceful/Powerful stay as context, label -1).
@@ -80,19 +95,40 @@ if (wanted.has('audio')) {
     mel: (mel.data as Float32Array).subarray(r * T * M, (r + 1) * T * M), frames: frames[r], offset: 0,
     prosodyStats: (stats.data as Float32Array).subarray(r * P, (r + 1) * P),
   });
+  // An encoder trained on speaker-normalised inputs gets each stored clip moved by its group's averages over the
+  // whole store (as normalize-speakers.ts made its training data); a clip degraded here is a room of its own. The
+  // quality is always that of the clip as heard (the page measures it before normalising).
+  const groupOf = speakerGroup(audioMeta.meta as unknown as { speakers: string[]; corpus: string[]; augmentOf?: number[] }, audioMeta.data.length);
+  const voices = new Map<string, SpeakerNormalizer>();
+  if (audioEncoder.speakerReference) {
+    for (let r = 0; r < audioMeta.data.length; r++) {
+      const g = groupOf(r);
+      if (!voices.has(g)) voices.set(g, audioEncoder.normalizer()!);
+      voices.get(g)!.observe(storedInput(r));
+    }
+  }
+  const embedHeard = async (heard: EncoderInput[], voice: (k: number) => SpeakerNormalizer | undefined): Promise<AudioEmbedding[]> => {
+    const outs = await audioEncoder.embedInputs(heard.map((input, k) => voice(k)?.apply(input) ?? input));
+    return outs.map((o, k) => ({ ...o, quality: recordingQuality(heard[k]) }));
+  };
+  const embedStored = (rows: number[]): Promise<AudioEmbedding[]> => embedHeard(rows.map(storedInput), (k) => voices.get(groupOf(rows[k])));
+  const alone = (input: EncoderInput): SpeakerNormalizer | undefined => {
+    const voice = audioEncoder.normalizer();
+    voice?.observe(input);
+    return voice;
+  };
   const rowsOf: Record<'train' | 'dev', number[]> = { train: [], dev: [] };
   for (const [split, code] of [['train', 0], ['dev', 1]] as const) {
     // Dev voices are RAVDESS actors 17-20 only: TESS's two speakers are in training too (its dev split is by word),
     // so a TESS dev clip is a voice the encoder already knows and would make audio look like an oracle.
     const rows = Array.from(audioMeta.data).flatMap((s, i) => (i < originals && s === code && (split === 'train' || audioMeta.meta.corpus[i] === 'ravdess') ? [i] : [])).slice(0, limit);
     rowsOf[split] = rows;
-    const embeddings: Float32Array[] = [];
+    const embeddings: AudioEmbedding[] = [];
     for (let i = 0; i < rows.length; i += 64) {
-      for (const e of await audioEncoder.embedInputs(rows.slice(i, i + 64).map(storedInput))) embeddings.push(e.embedding);
+      embeddings.push(...await embedStored(rows.slice(i, i + 64)));
       progress(`audio ${split}`, rows.length)(Math.min(rows.length, i + 64));
     }
-    const t = stack(embeddings);
-    writeTensor(join(out, `audio_${split}`), t.data, t.shape, { labels: rows.map((r) => audioLabels[r]), files: rows.map((r) => audioMeta.meta.files[r]) });
+    writePool(`audio_${split}`, embeddings, { labels: rows.map((r) => audioLabels[r]), files: rows.map((r) => audioMeta.meta.files[r]) });
   }
   if (degradedWanted) {
     // Train: the store's room-augmented copies of training clips when it has them, else a seeded sample of the
@@ -102,29 +138,28 @@ if (wanted.has('audio')) {
     const random = rng(17);
     const sampled = augmentedRows.length ? augmentedRows.slice(0, limit) : trainRows.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).slice(0, Math.min(trainRows.length, Number(args['degraded-audio-train']))).map((o) => o.r).sort((a, b) => a - b);
     const babblePool = await Promise.all(trainRows.filter((_, k) => k % Math.max(1, Math.floor(trainRows.length / 24)) === 0).slice(0, 24).map((r) => decodeAudioFile(audioMeta.meta.files[r])));
-    const embeddings: Float32Array[] = [];
+    const embeddings: AudioEmbedding[] = [];
     for (let i = 0; i < sampled.length; i += 32) {
-      const inputs = await Promise.all(sampled.slice(i, i + 32).map(async (r) => {
+      const chunk = sampled.slice(i, i + 32);
+      const inputs = await Promise.all(chunk.map(async (r) => {
         if (r >= originals) return storedInput(r);
         const pcm = await augmentRoom(await decodeAudioFile(audioMeta.meta.files[r]), rng(1_000_003 * 3 + r), { babblePool, codec: codecPass });
         return encoderInput(extractAudioFeatures(pcm));
       }));
-      for (const e of await audioEncoder.embedInputs(inputs)) embeddings.push(e.embedding);
+      embeddings.push(...await embedHeard(inputs, (k) => (chunk[k] >= originals ? voices.get(groupOf(chunk[k])) : alone(inputs[k]))));
       progress('audio train, degraded', sampled.length)(Math.min(sampled.length, i + 32));
     }
-    const t = stack(embeddings);
-    writeTensor(join(out, 'audio_degraded_train'), t.data, t.shape, { labels: sampled.map((r) => audioLabels[r]), how: augmentedRows.length ? 'the store\'s room-augmented copies' : 'augmentRoom' });
+    writePool('audio_degraded_train', embeddings, { labels: sampled.map((r) => audioLabels[r]), how: augmentedRows.length ? 'the store\'s room-augmented copies' : 'augmentRoom' });
     // Dev: every dev clip once, through the named recording conditions in turn, so this pool mirrors audio_dev
     // row for row (the same conversation can be scored clean and degraded).
     const devRows = rowsOf.dev, names = DEV_AUDIO_CONDITIONS;
-    const devEmbeddings: Float32Array[] = [];
+    const devEmbeddings: AudioEmbedding[] = [];
     for (const [k, r] of devRows.entries()) {
       const pcm = await degradation(names[k % names.length]).apply(await decodeAudioFile(audioMeta.meta.files[r]), 7_000_003 + k, { babblePool });
-      devEmbeddings.push((await audioEncoder.embed(extractAudioFeatures(pcm))).embedding);
+      devEmbeddings.push(await audioEncoder.embed(extractAudioFeatures(pcm), audioEncoder.normalizer()));
       if (k % 20 === 19 || k === devRows.length - 1) progress('audio dev, degraded', devRows.length)(k + 1);
     }
-    const d = stack(devEmbeddings);
-    writeTensor(join(out, 'audio_degraded_dev'), d.data, d.shape, { labels: devRows.map((r) => audioLabels[r]), conditions: devRows.map((_, k) => names[k % names.length]) });
+    writePool('audio_degraded_dev', devEmbeddings, { labels: devRows.map((r) => audioLabels[r]), conditions: devRows.map((_, k) => names[k % names.length]) });
   }
   audioEncoder.dispose();
 }
@@ -135,10 +170,10 @@ if (wanted.has('face')) {
   const faceCache = args['face-cache']!;
   const faceEncoder = await loadFaceEncoder(args.models);
   const random = rng(7);
-  const embedCrops = async (crops: Float32Array[], what: string): Promise<Float32Array[]> => {
-    const embeddings: Float32Array[] = [];
+  const embedCrops = async (crops: Float32Array[], what: string): Promise<FaceEmbedding[]> => {
+    const embeddings: FaceEmbedding[] = [];
     for (let i = 0; i < crops.length; i += 256) {
-      for (const e of await faceEncoder.embed(crops.slice(i, i + 256))) embeddings.push(e.embedding);
+      embeddings.push(...await faceEncoder.embed(crops.slice(i, i + 256)));
       progress(what, crops.length)(Math.min(crops.length, i + 256));
     }
     return embeddings;
@@ -154,8 +189,7 @@ if (wanted.has('face')) {
     }
     rows = rows.slice(0, limit);
     const crop = (r: number) => Float32Array.from((x.data as Uint8Array).subarray(r * 2304, (r + 1) * 2304), (v) => v / 255);
-    const t = stack(await embedCrops(rows.map(crop), `face ${split}`));
-    writeTensor(join(out, `face_${split}`), t.data, t.shape, { labels: rows.map((r) => y[r]), rows });
+    writePool(`face_${split}`, await embedCrops(rows.map(crop), `face ${split}`), { labels: rows.map((r) => y[r]), rows });
     if (!degradedWanted) continue;
     // Train: a random webcam per crop for every third sampled face; dev: every dev face through the named camera
     // conditions in turn (mirrors face_dev row for row).
@@ -164,8 +198,7 @@ if (wanted.has('face')) {
     const crops = await Promise.all(degradedRows.map((r, k) => (split === 'train'
       ? webcamDegrade(crop(r), rng(5_000_011 + r))
       : faceDegradation(names[k % names.length]).apply(crop(r), 9_000_011 + k))));
-    const d = stack(await embedCrops(crops, `face ${split}, degraded`));
-    writeTensor(join(out, `face_degraded_${split}`), d.data, d.shape, {
+    writePool(`face_degraded_${split}`, await embedCrops(crops, `face ${split}, degraded`), {
       labels: degradedRows.map((r) => y[r]), rows: degradedRows, ...(split === 'dev' ? { conditions: degradedRows.map((_, k) => names[k % names.length]) } : { how: 'webcamDegrade' }),
     });
   }

@@ -3,8 +3,8 @@
  *
  * Main objective (`fusionLoss`): label-smoothed cross-entropy of the fused head + `modality` × the cross-entropy
  * of each modality head on the turns where that modality is present + `valenceArousal` × MSE of the
- * valence/arousal head against the label's circumplex position + `balance` × the router's load-balancing loss,
- * plus any distillation terms given:
+ * valence/arousal head against the label's circumplex position + `balance` × the router's load-balancing loss
+ * + `gate` × the gate's reliability target (`gateReliabilityLoss`), plus any distillation terms given:
  * - `ikd` (SUMMER's IKD): κ_kl · τ²·KL(text teacher ‖ fused head) + κ_latent · MSE(C_T(adapter(h_fused)), z_T)
  *   on the turns whose text is present (the teacher only sees text);
  * - `compress` (teacher → student): weight · τ²·KL(fusion teacher ‖ student) on every real turn.
@@ -23,9 +23,34 @@ export interface FusionLossWeights {
   balance: number;
   /** Weight of the valence/arousal regression. */
   valenceArousal: number;
+  /** Weight of the gate's reliability target (`gateReliabilityLoss`). */
+  gate: number;
 }
 
-export const DEFAULT_LOSS_WEIGHTS: FusionLossWeights = { labelSmoothing: 0.05, modality: 0.5, balance: 0.01, valenceArousal: 0.2 };
+export const DEFAULT_LOSS_WEIGHTS: FusionLossWeights = { labelSmoothing: 0.05, modality: 0.5, balance: 0.01, valenceArousal: 0.2, gate: 0.3 };
+
+/** x in the forward pass, no gradient into it (tfjs has no stopGradient op). */
+const detach = tf.customGrad(((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * What teaches the modality gate reliability rather than presence: on a labelled turn with two or more modalities,
+ * the target weight of each present modality is its own head's probability of the true label, normalised over the
+ * present ones (no gradient into the heads), and the loss is the cross-entropy of the gate against it. A voice heard
+ * through a bad room, whose head is more often wrong, is thus taught a smaller weight; the gate can tell it apart
+ * through the recording quality it reads.
+ */
+export function gateReliabilityLoss(out: FusionOutput, flatLabels: tf.Tensor1D, present: tf.Tensor3D, mask: tf.Tensor1D): tf.Scalar {
+  const [B, T] = present.shape;
+  const N = B * T;
+  const probs = detach(tf.softmax(out.modalityLogits.reshape([N, 3, NUM_LABELS]))) as tf.Tensor3D;
+  const truth = tf.oneHot(tf.maximum(flatLabels, tf.scalar(0, 'int32')), NUM_LABELS).toFloat().reshape([N, 1, NUM_LABELS]);
+  const p = present.reshape([N, 3]);
+  const right = probs.mul(truth).sum(2).mul(p).add(1e-6).mul(p); // [N, 3], zero for absent modalities
+  const target = right.div(right.sum(1, true).add(1e-9));
+  const rows = tf.cast(tf.greaterEqual(flatLabels, 0), 'float32').mul(mask).mul(tf.cast(tf.greaterEqual(p.sum(1), 2), 'float32'));
+  const ce = tf.neg(target.mul(tf.log(out.gate.reshape([N, 3]).add(1e-6))).sum(1));
+  return ce.mul(rows).sum().div(rows.sum().add(1e-9)) as tf.Scalar;
+}
 
 export interface IkdTerms {
   /** [B, T, 7] logits of the frozen text teacher (any values where text is absent). */
@@ -88,6 +113,10 @@ export function fusionLossTerms(out: FusionOutput, labels: tf.Tensor2D, present:
   terms.valenceArousal = out.valenceArousal.reshape([B * T, 2]).sub(vaTarget).square().mean(-1).mul(valid).sum().div(valid.sum().add(1e-9)) as tf.Scalar;
   terms.balance = out.balanceLoss;
   let total = terms.fused.add(terms.modality.mul(weights.modality)).add(terms.valenceArousal.mul(weights.valenceArousal)).add(terms.balance.mul(weights.balance));
+  if (weights.gate > 0) {
+    terms.gate = gateReliabilityLoss(out, flatLabels, present, mask);
+    total = total.add(terms.gate.mul(weights.gate));
+  }
   if (distill.ikd) {
     const k = distill.ikd;
     const teacher = k.teacherLogits.reshape([B * T, NUM_LABELS]) as tf.Tensor2D;

@@ -18,7 +18,7 @@ import { disposeParams, fusionToArtifacts, loadFusionParams } from '../../../src
 import type { LinearClassifier } from './distill.ts';
 import type { EvalResult } from '../../../src/eval/metrics.ts';
 import { diskLoader, diskSaver, loadLayersModelFromDisk } from '../tfjs-disk.ts';
-import { scenarios, turnFeatures, windows, type FusionSplit } from './data.ts';
+import { qualityStatistics, scenarios, turnFeatures, windows, type FusionSplit } from './data.ts';
 import { fitHeadTemperatures, reliabilityReport } from './calibrate.ts';
 import { evaluateFusion } from './evaluate.ts';
 import { pseudoAlign, rng, type AlignedDialogue, type DegradedLabels } from './pseudo-align.ts';
@@ -107,7 +107,9 @@ export function devConversations(dev: FusionSplit, seed: number, degrade: Degrad
 
 export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.out, { recursive: true });
-  const config = o.config;
+  // Pools with recording quality: the gate reads it, standardised by the training pools' statistics.
+  const quality = o.config.fusion === 'concat' ? undefined : qualityStatistics(train);
+  const config: FusionConfig = quality ? { ...o.config, quality } : o.config;
   const devDialogues = devConversations(dev, o.seed, o.degrade);
   const params = initFusionParams(config, o.seed);
   const needsTextTeacher = Boolean(o.ikd || (o.magtkd && o.magtkd.epochs > 0));
@@ -130,7 +132,7 @@ export async function trainFusion(train: FusionSplit, dev: FusionSplit, o: Train
     o.log(`resumed from ${o.checkpoint} at epoch ${startEpoch + 1} (best dev weighted F1 ${best.toFixed(4)})`);
   }
   const hyper = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, conflict: o.conflict, dropout: o.dropout, degrade: o.degrade, loss: o.loss, ikd: o.ikd, magtkd: o.magtkd, compress: o.compress };
-  o.log(`fusion ${config.fusion}/${config.router} on tfjs-${tf.getBackend()}: ${countParams(params)} parameters; train ${train.dialogues.length} dialogues, dev ${dev.dialogues.length}; ${JSON.stringify(hyper)}`);
+  o.log(`fusion ${config.fusion}/${config.router} on tfjs-${tf.getBackend()}: ${countParams(params)} parameters${quality ? `, gate reads ${quality.dim} quality values per recording` : ''}; train ${train.dialogues.length} dialogues, dev ${dev.dialogues.length}; ${JSON.stringify(hyper)}`);
 
   const allVars = [...Object.values(params), ...(adapter ? [adapter] : [])];
   // Stage 1 touches only what the audio and face branches use.
