@@ -505,31 +505,19 @@ export function activeMelFrames(input: EncoderInput): number[] {
 }
 
 /**
- * Running averages of one speaker in one session (one voice through one room and microphone): the mel power of
- * their active frames per bin, their pitch and their loudness. `apply` moves an utterance by the difference between these
- * and the training reference, scaled by n / (n + halfWeightFrames) for n active frames heard so far, so the first
- * short turn is barely moved and a speaker heard for a while is moved fully: a deep voice, a quiet microphone or a
- * boomy room stop looking like an emotion. Live, each turn is observed before it is applied (the averages are over
- * what was heard so far, this turn included); training and evaluation observe all of a speaker's clips first.
+ * Sums over the active frames of some utterances: mel power per bin, and the prosody summary's loudness and pitch
+ * means weighted by how many frames they are over. One speaker's running averages and the training reference are
+ * both made of it.
  */
-export class SpeakerNormalizer {
-  private melSum = new Float64Array(AUDIO_FEATURES.nMels);
-  private melFrames = 0;
-  private pitchSum = 0;
-  private voicedFrames = 0;
-  private energySum = 0;
-  private energyFrames = 0;
+class ActiveFrameAverages {
+  readonly melSum = new Float64Array(AUDIO_FEATURES.nMels);
+  melFrames = 0;
+  pitchSum = 0;
+  voicedFrames = 0;
+  energySum = 0;
+  energyFrames = 0;
 
-  constructor(readonly reference: SpeakerReference) {
-    if (reference.melLogPower?.length !== AUDIO_FEATURES.nMels) throw new Error(`speaker reference: melLogPower has ${reference.melLogPower?.length} bins, the features have ${AUDIO_FEATURES.nMels}`);
-    if (!(reference.halfWeightFrames > 0)) throw new Error(`speaker reference: halfWeightFrames must be positive, got ${reference.halfWeightFrames}`);
-  }
-
-  /** Active frames heard so far. */
-  get heardFrames(): number { return this.melFrames; }
-
-  /** Adds an utterance to the speaker's averages. */
-  observe(input: EncoderInput): void {
+  add(input: EncoderInput): void {
     const { nMels } = AUDIO_FEATURES;
     const frames = activeMelFrames(input);
     for (const t of frames) for (let b = 0; b < nMels; b++) this.melSum[b] += melPower(input.mel[t * nMels + b]);
@@ -541,24 +529,51 @@ export class SpeakerNormalizer {
     this.pitchSum += input.prosodyStats[PITCH_MEAN] * voiced; this.voicedFrames += voiced;
   }
 
+  /** Log of the mean mel power of bin b. */
+  melLogPower(b: number): number { return Math.log(this.melSum[b] / this.melFrames + 1e-30); }
+}
+
+/**
+ * Running averages of one speaker in one session (one voice through one room and microphone): the mel power of
+ * their active frames per bin, their pitch and their loudness. `apply` moves an utterance by the difference between these
+ * and the training reference, scaled by n / (n + halfWeightFrames) for n active frames heard so far, so the first
+ * short turn is barely moved and a speaker heard for a while is moved fully: a deep voice, a quiet microphone or a
+ * boomy room stop looking like an emotion. Live, each turn is observed before it is applied (the averages are over
+ * what was heard so far, this turn included); training and evaluation observe all of a speaker's clips first.
+ */
+export class SpeakerNormalizer {
+  private heard = new ActiveFrameAverages();
+
+  constructor(readonly reference: SpeakerReference) {
+    if (reference.melLogPower?.length !== AUDIO_FEATURES.nMels) throw new Error(`speaker reference: melLogPower has ${reference.melLogPower?.length} bins, the features have ${AUDIO_FEATURES.nMels}`);
+    if (!(reference.halfWeightFrames > 0)) throw new Error(`speaker reference: halfWeightFrames must be positive, got ${reference.halfWeightFrames}`);
+  }
+
+  /** Active frames heard so far. */
+  get heardFrames(): number { return this.heard.melFrames; }
+
+  /** Adds an utterance to the speaker's averages. */
+  observe(input: EncoderInput): void { this.heard.add(input); }
+
   /** The utterance as the training reference would have it (a new EncoderInput; the argument is untouched). */
   apply(input: EncoderInput): EncoderInput {
     const { nMels } = AUDIO_FEATURES;
+    const heard = this.heard;
     const mel = input.mel.slice(), stats = input.prosodyStats.slice();
     // One weight for every statistic, from the active mel frames (a threshold relative to the loudest frame, so the
     // same voice louder or quieter gets the same weight; the summary's own frame counts use absolute floors).
-    if (this.melFrames === 0) return { ...input, mel, prosodyStats: stats };
-    const w = this.melFrames / (this.melFrames + this.reference.halfWeightFrames);
+    if (heard.melFrames === 0) return { ...input, mel, prosodyStats: stats };
+    const w = heard.melFrames / (heard.melFrames + this.reference.halfWeightFrames);
     // A gain per bin, applied to the power under the log's offset: a quieter microphone is undone exactly (w = 1),
     // where shifting log(power + offset) would leave the bins near the floor squeezed.
-    const gain = Float64Array.from(this.reference.melLogPower, (ref, b) => Math.exp(w * (ref - Math.log(this.melSum[b] / this.melFrames + 1e-30))));
+    const gain = Float64Array.from(this.reference.melLogPower, (ref, b) => Math.exp(w * (ref - heard.melLogPower(b))));
     // Real frames only: the padding stays digital silence.
     for (let t = 0; t < input.frames; t++) for (let b = 0; b < nMels; b++) mel[t * nMels + b] = Math.log(melPower(input.mel[t * nMels + b]) * gain[b] + AUDIO_FEATURES.logOffset);
-    if (this.energyFrames > 0 && input.prosodyStats[ACTIVE_SECONDS] > 0) {
-      stats[ENERGY_MEAN] += w * (this.reference.energyMeanDb - this.energySum / this.energyFrames);
+    if (heard.energyFrames > 0 && input.prosodyStats[ACTIVE_SECONDS] > 0) {
+      stats[ENERGY_MEAN] += w * (this.reference.energyMeanDb - heard.energySum / heard.energyFrames);
     }
-    if (this.voicedFrames > 0 && input.prosodyStats[VOICED_FRACTION] > 0) {
-      stats[PITCH_MEAN] += w * (this.reference.pitchMeanSt - this.pitchSum / this.voicedFrames);
+    if (heard.voicedFrames > 0 && input.prosodyStats[VOICED_FRACTION] > 0) {
+      stats[PITCH_MEAN] += w * (this.reference.pitchMeanSt - heard.pitchSum / heard.voicedFrames);
     }
     return { ...input, mel, prosodyStats: stats };
   }
@@ -566,19 +581,15 @@ export class SpeakerNormalizer {
 
 /** The training reference: the averages over every given utterance (frames pooled, as one speaker's would be). */
 export function speakerReference(inputs: Iterable<EncoderInput>, halfWeightFrames: number): SpeakerReference {
-  const { nMels } = AUDIO_FEATURES;
-  const melSum = new Float64Array(nMels);
-  let melFrames = 0, energy = 0, energyFrames = 0, pitch = 0, voicedFrames = 0;
-  for (const input of inputs) {
-    const active = activeMelFrames(input);
-    for (const t of active) for (let b = 0; b < nMels; b++) melSum[b] += melPower(input.mel[t * nMels + b]);
-    melFrames += active.length;
-    const a = input.prosodyStats[ACTIVE_SECONDS] * (AUDIO_FEATURES.sampleRate / AUDIO_FEATURES.hop), v = a * input.prosodyStats[VOICED_FRACTION];
-    energy += input.prosodyStats[ENERGY_MEAN] * a; energyFrames += a;
-    pitch += input.prosodyStats[PITCH_MEAN] * v; voicedFrames += v;
-  }
-  if (!melFrames) throw new Error('speakerReference: no active frame in the given utterances');
-  return { melLogPower: Array.from(melSum, (x) => Math.log(x / melFrames + 1e-30)), pitchMeanSt: voicedFrames ? pitch / voicedFrames : 0, energyMeanDb: energyFrames ? energy / energyFrames : 0, halfWeightFrames };
+  const all = new ActiveFrameAverages();
+  for (const input of inputs) all.add(input);
+  if (!all.melFrames) throw new Error('speakerReference: no active frame in the given utterances');
+  return {
+    melLogPower: Array.from(all.melSum, (_, b) => all.melLogPower(b)),
+    pitchMeanSt: all.voicedFrames ? all.pitchSum / all.voicedFrames : 0,
+    energyMeanDb: all.energyFrames ? all.energySum / all.energyFrames : 0,
+    halfWeightFrames,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
