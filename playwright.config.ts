@@ -10,6 +10,8 @@ export const FAKE_AUDIO = resolve(FIXTURES, 'speech.wav');
 export const RECORDING = resolve(FIXTURES, 'recording.webm');
 /** A camera that sees no face (flat grey) and a microphone that hears nothing, for the error-state tests. */
 export const BLANK_VIDEO = resolve(FIXTURES, 'blank.y4m');
+/** A camera that sees two people side by side (two face photos composed into one frame). */
+export const TWO_FACES_VIDEO = resolve(FIXTURES, 'two-faces.y4m');
 export const SILENT_AUDIO = resolve(FIXTURES, 'silence.wav');
 /** For the voice-activity tests: music and typing with no voice; the fake microphone's sentences over music. */
 export const MUSIC_AUDIO = resolve(FIXTURES, 'music.wav');

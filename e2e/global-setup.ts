@@ -5,13 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BLANK_VIDEO, FAKE_AUDIO, FAKE_VIDEO, FIXTURES, MUSIC_AUDIO, RECORDING, SILENT_AUDIO, SPEECH_OVER_MUSIC_AUDIO } from '../playwright.config.ts';
+import { BLANK_VIDEO, FAKE_AUDIO, FAKE_VIDEO, FIXTURES, MUSIC_AUDIO, RECORDING, SILENT_AUDIO, SPEECH_OVER_MUSIC_AUDIO, TWO_FACES_VIDEO } from '../playwright.config.ts';
 import { music, typing } from '../tools/bench/vad-scene.ts';
 import { mulberry32 } from '../tools/train/augment.ts';
 import { decodeAudioFile } from '../tools/data/audio-decode.ts';
 import { wav } from '../test/helpers/wav.ts';
 
 export const FACE_PHOTO = 'node_modules/@vladmandic/face-api/demo/sample1.jpg';
+const SECOND_FACE_PHOTO = 'node_modules/@vladmandic/face-api/demo/sample3.jpg';
 const SENTENCES = ['I am so happy to see you again, this is wonderful!', 'No, this is terrible. I am really angry about it.'];
 
 function run(cmd: string, args: string[]): void {
@@ -42,6 +43,12 @@ export default async function globalSetup(): Promise<void> {
   if (!existsSync(RECORDING)) {
     // File mode's input: the fake camera's framing of the photo with the fake microphone's speech, as a user's recording.
     run('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-framerate', '10', '-i', FACE_PHOTO, '-i', FAKE_AUDIO, '-vf', 'crop=800:600:1120:0,scale=640:480', '-c:v', 'libvpx', '-b:v', '400k', '-c:a', 'libopus', '-shortest', RECORDING]);
+  }
+  if (!existsSync(TWO_FACES_VIDEO)) {
+    // Two people side by side, each framed from one photo (faces about 165 and 185 px wide in 640×480, both found
+    // by the tiny detector at its 224 input), letterboxed: 4 s at 10 fps.
+    run('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', FACE_PHOTO, '-loop', '1', '-i', SECOND_FACE_PHOTO, '-t', '4', '-r', '10', '-filter_complex',
+      '[0]crop=500:375:1310:40,scale=320:240[a];[1]crop=600:450:883:171,scale=320:240[b];[a][b]hstack,pad=640:480:0:120', '-pix_fmt', 'yuv420p', TWO_FACES_VIDEO]);
   }
   if (!existsSync(BLANK_VIDEO)) run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=640x480:r=10', '-t', '2', '-pix_fmt', 'yuv420p', BLANK_VIDEO]);
   if (!existsSync(SILENT_AUDIO)) run('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', SILENT_AUDIO, 'trim', '0', '3']);

@@ -42,9 +42,25 @@ export interface EmotionResult extends TurnResult {
   timestamp: number;
 }
 
-/** The face in one image or video frame. `face` false: no face was found (box null, no probabilities). */
+/** One face of an image or video frame, with its expression estimate. */
+export interface FaceEmotion {
+  /** Live frames: the face's track, the same id while the person stays in view (absent for a single image). */
+  trackId?: number;
+  box: FaceBox;
+  label: Label;
+  confidence: number;
+  /** Smoothed over frames per track when smoothing > 0. */
+  probabilities: Probabilities;
+  raw: Probabilities;
+}
+
+/**
+ * The faces in one image or video frame. `face` false: no face was found (box null, no probabilities). `box`,
+ * `label`, `probabilities`… describe the largest face; `faces` has every face found, largest first.
+ */
 export interface FrameEmotion {
   face: boolean;
+  faces: FaceEmotion[];
   box: FaceBox | null;
   label?: Label;
   confidence?: number;
@@ -311,12 +327,17 @@ export class EmoLensRecognizer {
   async analyzeFrame(source: FrameSource): Promise<FrameEmotion> {
     this.alive(); this.enabled('face');
     checkFrame(source);
-    const { observation, face: embedding } = await this.withFrame(source, 'source', (tracker, bitmap) => tracker.detectFace(bitmap, this.engine));
+    const { observation, faces } = await this.withFrame(source, 'source', (tracker, bitmap) => tracker.detectFaces(bitmap, this.engine));
     const base = { box: observation.box, width: observation.width, height: observation.height, timestamp: Date.now() };
-    if (!embedding) return { ...base, face: false, timings: { detectMs: observation.ms } };
-    const raw = toProbabilities(embedding.probs);
-    const probabilities = this.faceSmoother.next(raw);
-    return { ...base, face: true, ...argmax(probabilities), probabilities, raw, timings: { detectMs: observation.ms, faceMs: embedding.ms } };
+    if (!faces.length) return { ...base, face: false, faces: [], timings: { detectMs: observation.ms } };
+    // Successive images need not show the same people: only the largest face is smoothed over calls.
+    const emotions = faces.map(({ box, face }, i): FaceEmotion => {
+      const raw = toProbabilities(face.probs);
+      const probabilities = i === 0 ? this.faceSmoother.next(raw) : raw;
+      return { box, ...argmax(probabilities), probabilities, raw };
+    });
+    const { box: _, ...main } = emotions[0];
+    return { ...base, face: true, ...main, faces: emotions, timings: { detectMs: observation.ms, faceMs: faces[0].face.ms } };
   }
 
   /**
@@ -458,12 +479,13 @@ export class EmoLensSession {
   async begin(stream: MediaStream, stt: SpeechToText | undefined, tracker: FaceTracker | undefined): Promise<void> {
     const { engine, options } = this.owner.sessionParts;
     // This session's own smoothing state: two sessions (two people) never mix.
-    const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoother = new ProbabilitySmoother(options().smoothing);
+    const turnSmoother = new ProbabilitySmoother(options().smoothing), faceSmoothers = new Map<number, ProbabilitySmoother>();
     this.live = await LiveSession.start({
       recognizer: engine, tracker: tracker!, stream: tracker ? stream : new MediaStream(stream.getAudioTracks()), stt, silenceNoticeS: this.options.silenceNoticeS, faceWindow: this.options.faceWindow,
       forceCaptureFallback: this.options.capture === 'video-element', vad: this.options.vad,
       speaker: () => this.options.speaker?.() || options().speaker,
       modalities: () => options().modalities,
+      speakerTrack: () => this.speakerTrack,
     }, (live) => {
       // Listeners before the session starts, so its first notices are not lost.
       live.on('turn', (r) => { turnSmoother.setFactor(options().smoothing); this.emit('turn', smoothed(turnSmoother, r)); });
@@ -473,13 +495,32 @@ export class EmoLensSession {
       live.on('frame', (f) => {
         const { observation: o } = f;
         const base = { box: o.box, width: o.width, height: o.height, timestamp: Date.now() };
-        if (!f.face) { this.emit('frame', { ...base, face: false, timings: { detectMs: o.ms } }); return; }
-        faceSmoother.setFactor(options().smoothing);
-        const probabilities = faceSmoother.next(f.face);
-        this.emit('frame', { ...base, face: true, ...argmax(probabilities), probabilities, raw: f.face, timings: { detectMs: o.ms, faceMs: f.faceMs } });
+        if (!f.faces.length) { this.emit('frame', { ...base, face: false, faces: [], timings: { detectMs: o.ms } }); return; }
+        // One smoother per followed face, forgotten when its track ends.
+        for (const id of faceSmoothers.keys()) if (!live.faceTrackIds.includes(id)) faceSmoothers.delete(id);
+        const faces = f.faces.map(({ trackId, box, probabilities: raw }): FaceEmotion => {
+          const smoother = faceSmoothers.get(trackId) ?? new ProbabilitySmoother(options().smoothing);
+          faceSmoothers.set(trackId, smoother);
+          smoother.setFactor(options().smoothing);
+          const probabilities = smoother.next(raw);
+          return { trackId, box, ...argmax(probabilities), probabilities, raw };
+        });
+        const { box: _, trackId: __, ...main } = faces[0];
+        this.emit('frame', { ...base, face: true, ...main, faces, timings: { detectMs: o.ms, faceMs: f.faceMs } });
       });
     });
   }
+
+  /**
+   * Whose face the turns take: the face with this track id (from the frame events' `faces`), while it is in view;
+   * null: the largest face of each turn (the default).
+   */
+  setSpeakerFace(trackId: number | null): void {
+    if (trackId !== null && !(Number.isInteger(trackId) && trackId > 0)) throw new InputError('trackId', `must be a track id from a frame event's faces (a positive integer) or null, got ${JSON.stringify(trackId)}`);
+    this.speakerTrack = trackId ?? undefined;
+  }
+
+  private speakerTrack?: number;
 
   /** Which capture path the camera uses ('webcodecs' or 'video-element'), if it reads video. */
   get capturePath(): string | undefined { return this.live?.capturePath; }

@@ -22,8 +22,10 @@ const requestedBackend = params.get('backend');
 const forceCaptureFallback = params.get('capture') === 'video-element';
 
 /** What the e2e tests and curious developers can read from the console. */
-interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; notices: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown> }
-const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
+interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; notices: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown>;
+  /** The track ids of each recent frame's faces (the latest 500 frames). */
+  frameTracks: number[][] }
+const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, frameTracks: [], errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 
 let recognizer: EmoLensRecognizer | undefined;
@@ -96,21 +98,53 @@ function showWorkerNotice(n: Notice): void {
 }
 
 function renderFrame(f: FrameEmotion): void {
-  drawBox(f.box, f.width, f.height);
+  drawFaces(f);
+  handle.frameTracks.push(f.faces.map((face) => face.trackId ?? 0));
+  if (handle.frameTracks.length > 500) handle.frameTracks.shift();
   if (!f.face || !f.probabilities) { $('face-now').textContent = 'No face in view'; return; }
   handle.faces++;
-  bars($('face-now'), f.probabilities);
+  // The bars show the face the turns take: the picked one while it is in view, else the largest.
+  const shown = f.faces.find((face) => face.trackId === speakerFace) ?? f.faces[0];
+  bars($('face-now'), shown.probabilities);
 }
 
-function drawBox(box: { x: number; y: number; width: number; height: number } | null, width: number, height: number): void {
+/** The face the user clicked as the speaker's (its track id), if any. */
+let speakerFace: number | undefined;
+let lastFrame: FrameEmotion | undefined;
+
+/** Every face's box, track and label; the speaker's face (clicked, else the largest) in the accent colour. */
+function drawFaces(f: FrameEmotion): void {
+  lastFrame = f;
   const canvas = $('overlay') as HTMLCanvasElement;
   // Resizing reallocates the canvas: only when the frame size changes, not every frame.
-  if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+  if (canvas.width !== f.width || canvas.height !== f.height) { canvas.width = f.width; canvas.height = f.height; }
   const ctx = canvas.getContext('2d')!;
-  ctx.clearRect(0, 0, width, height);
-  if (!box) return;
-  ctx.strokeStyle = '#39f'; ctx.lineWidth = Math.max(2, width / 200);
-  ctx.strokeRect(box.x, box.y, box.width, box.height);
+  ctx.clearRect(0, 0, f.width, f.height);
+  const line = Math.max(2, f.width / 200);
+  const speaker = f.faces.find((face) => face.trackId === speakerFace) ?? f.faces[0];
+  ctx.font = `${Math.round(line * 7)}px system-ui, sans-serif`;
+  for (const face of f.faces) {
+    const { x, y, width, height } = face.box;
+    ctx.strokeStyle = ctx.fillStyle = face === speaker ? '#39f' : '#ccc';
+    ctx.lineWidth = line;
+    ctx.strokeRect(x, y, width, height);
+    ctx.fillText(`#${face.trackId} ${face.label} ${Math.round(face.confidence * 100)}%`, x, Math.max(line * 7, y - line * 2));
+  }
+}
+
+/** A click on a face makes it the speaker's (the turns take their face from it); a click elsewhere undoes that. */
+function pickSpeakerFace(event: MouseEvent): void {
+  const canvas = $('overlay') as HTMLCanvasElement;
+  if (!lastFrame || !canvas.width) return;
+  // The canvas is drawn with object-fit: contain, centred in its box.
+  const rect = canvas.getBoundingClientRect();
+  const scale = Math.min(rect.width / canvas.width, rect.height / canvas.height);
+  const x = (event.clientX - rect.left - (rect.width - canvas.width * scale) / 2) / scale;
+  const y = (event.clientY - rect.top - (rect.height - canvas.height * scale) / 2) / scale;
+  const hit = lastFrame.faces.find(({ box }) => x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height);
+  speakerFace = hit?.trackId;
+  session?.setSpeakerFace(speakerFace ?? null);
+  drawFaces(lastFrame);
 }
 
 /** Reads and clears the text box: the typed transcript of the turn being built. */
@@ -230,6 +264,8 @@ async function start(): Promise<void> {
   video.srcObject = stream; await video.play().catch(() => {});
   try {
     session = await openSession(stream, speechToText());
+    // Track ids start again with every session.
+    speakerFace = undefined;
   } catch (error) {
     // Nothing stays open: the tracks stop, and typed turns keep working.
     stream.getTracks().forEach((t) => t.stop());
@@ -290,6 +326,7 @@ function speechToText(): SpeechToText {
 $('start').addEventListener('click', () => { void start(); });
 $('file').addEventListener('change', () => { const f = ($('file') as HTMLInputElement).files?.[0]; if (f) void analyzeFile(f); });
 $('stop').addEventListener('click', () => { void stop(); });
+$('overlay').addEventListener('click', pickSpeakerFace);
 $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }

@@ -10,20 +10,35 @@
 import type { TurnEngine } from '../session/results.ts';
 import { startCameraReader, type CameraFrame, type CameraReader } from '../video/camera.ts';
 import type { FaceObservation, FaceTracker } from '../video/face-tracker.ts';
+import type { FaceBox } from '../video/face-crop.ts';
+import { MAX_FACES_PER_FRAME } from '../video/face-worker-protocol.ts';
+import { FaceTracks } from '../video/face-tracks.ts';
 import { VoiceTurns, type VadChoice } from './voice-turns.ts';
 import { SpeechToTextError, TypedTextOnly, type SpeechToText } from '../stt/speech-to-text.ts';
 import type { Probabilities, TurnResult } from './results.ts';
 import { checkText } from '../validate.ts';
-import { DEFAULT_FACE_WINDOW, DEFAULT_SPEAKER, TYPED_TURN_SPAN_MS, facesInTurn, meanFace, toProbabilities, type FaceWindow, type SeenFace } from './turn.ts';
+import { DEFAULT_FACE_WINDOW, DEFAULT_SPEAKER, TYPED_TURN_SPAN_MS, facesInTurn, meanFace, speakerFaces, toProbabilities, type FaceWindow, type SeenFace } from './turn.ts';
+
+/** One followed face of a frame. */
+export interface TrackedFace {
+  /** Stays the same while the person stays in view (FaceTracks); a face that comes back after a while gets a new one. */
+  trackId: number;
+  box: FaceBox;
+  probabilities: Probabilities;
+  /** Face encoder time for this face (ms). */
+  ms: number;
+}
 
 export interface FrameResult {
   /** performance.now() when the frame was taken. */
   capturedAt: number;
   observation: FaceObservation;
-  /** The face's expression probabilities, when a face was found. */
+  /** The largest face's expression probabilities, when a face was found. */
   face?: Probabilities;
   /** Face encoder time for this frame (ms), when a face was found. */
   faceMs?: number;
+  /** Every face of the frame (largest first) with its track id. */
+  faces: TrackedFace[];
 }
 
 /**
@@ -55,6 +70,11 @@ export interface LiveSessionOptions {
   vad?: VadChoice;
   /** Which modalities may enter a turn, read at each turn (e.g. the library's options). Default: all. */
   modalities?: () => Record<'text' | 'audio' | 'face', boolean>;
+  /**
+   * The track id of the speaker's face, read at each turn: the turn's face comes from that track. None, or a track
+   * not seen during the turn: the largest face of the turn.
+   */
+  speakerTrack?: () => number | undefined;
 }
 
 /** Why a session ended by itself: every track it read has ended. */
@@ -67,8 +87,9 @@ export class LiveSession {
   private mic?: { stop(): Promise<void> };
   private segmenter?: VoiceTurns;
   private micStart = 0;
-  /** Face embeddings seen since the last turn, with their time (performance.now()). */
+  /** Face embeddings seen since the last turn, with their time (performance.now()) and track. */
   private recentFaces: SeenFace[] = [];
+  private readonly faceTracks = new FaceTracks();
   private queue = Promise.resolve();
   private readonly listeners: Listeners = { frame: [], turn: [], notice: [], end: [] };
   private trackPoll?: ReturnType<typeof setInterval>;
@@ -107,6 +128,8 @@ export class LiveSession {
   }
 
   get capturePath(): string | undefined { return this.camera?.path; }
+  /** The faces followed now (their track ids). */
+  get faceTrackIds(): number[] { return this.faceTracks.ids; }
   get framesDelivered(): number { return this.camera?.stats.delivered ?? 0; }
 
   private async begin(): Promise<void> {
@@ -191,14 +214,17 @@ export class LiveSession {
   private async analyseFrame(frame: CameraFrame, capturedAt: number): Promise<void> {
     if (this.stopped) { frame.close(); return; }
     try {
-      const { observation, face } = await this.o.tracker.detectFace(frame, this.o.recognizer);
+      const { observation, faces } = await this.o.tracker.detectFaces(frame, this.o.recognizer);
       if (this.stopped) return;
       this.lastFrameError = undefined;
-      if (!face) { this.emit('frame', { capturedAt, observation }); return; }
-      this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms, quality: face.quality });
-      if (this.recentFaces.length > 200) this.recentFaces.shift();
+      const ids = this.faceTracks.update(faces.map((f) => f.box), capturedAt, faces.map((f) => f.face.embedding));
+      if (!faces.length) { this.emit('frame', { capturedAt, observation, faces: [] }); return; }
+      faces.forEach(({ box, face }, i) => this.recentFaces.push({ t: capturedAt, embedding: face.embedding, ms: face.ms, quality: face.quality, trackId: ids[i], area: box.width * box.height }));
+      // A few seconds of every face at 10 fps: enough for the longest turn's face window.
+      while (this.recentFaces.length > 200 * MAX_FACES_PER_FRAME) this.recentFaces.shift();
       this.facesSeen++;
-      this.emit('frame', { capturedAt, observation, face: toProbabilities(face.probs), faceMs: face.ms });
+      const tracked = faces.map(({ box, face }, i) => ({ trackId: ids[i], box, probabilities: toProbabilities(face.probs), ms: face.ms }));
+      this.emit('frame', { capturedAt, observation, face: tracked[0].probabilities, faceMs: tracked[0].ms, faces: tracked });
     } catch (error) {
       // A face path failure must be seen, not only logged: report it once per kind of failure.
       const text = `Face analysis failed: ${(error as Error).message}`;
@@ -211,7 +237,7 @@ export class LiveSession {
   /** The mean face of the turn [startMs, endMs] (performance clock, widened by the face window); faces up to its end are used up. */
   private facesOfTurn(startMs: number, endMs: number): { embedding?: Float32Array; ms?: number; quality?: Float32Array } {
     const window = this.o.faceWindow ?? DEFAULT_FACE_WINDOW;
-    const inTurn = facesInTurn(this.recentFaces, startMs, endMs, window);
+    const inTurn = speakerFaces(facesInTurn(this.recentFaces, startMs, endMs, window), this.o.speakerTrack?.());
     this.recentFaces = this.recentFaces.filter((f) => f.t > endMs + window.afterMs);
     return meanFace(inTurn);
   }

@@ -20,12 +20,35 @@ export const DEFAULT_FACE_WINDOW: Readonly<FaceWindow> = Object.freeze({ beforeM
 /** A typed turn has no time span of its own: it takes the faces of the last TYPED_TURN_SPAN_MS. */
 export const TYPED_TURN_SPAN_MS = 3000;
 
-/** A face embedding seen at time `t` (ms), with the face encoder's time for it and the crop's quality. */
-export interface SeenFace { t: number; embedding: Float32Array; ms: number; quality?: Float32Array }
+/**
+ * A face embedding seen at time `t` (ms), with the face encoder's time for it and the crop's quality; live, also
+ * which face it was (its track id) and its box area in pixels.
+ */
+export interface SeenFace { t: number; embedding: Float32Array; ms: number; quality?: Float32Array; trackId?: number; area?: number }
 
 /** The faces of `faces` inside the turn [startMs, endMs] widened by `window`. */
 export function facesInTurn<F extends SeenFace>(faces: readonly F[], startMs: number, endMs: number, window: FaceWindow = DEFAULT_FACE_WINDOW): F[] {
   return faces.filter((f) => f.t >= startMs - window.beforeMs && f.t <= endMs + window.afterMs);
+}
+
+/**
+ * The faces of one person among a turn's faces: those of track `speakerTrack` when it was seen, else those of the
+ * track with the largest mean box (in a conversation the nearest face is the speaker's). Faces without a track
+ * (one face per frame, file mode) are kept as they are.
+ */
+export function speakerFaces<F extends SeenFace>(faces: readonly F[], speakerTrack?: number): F[] {
+  if (!faces.some((f) => f.trackId !== undefined)) return faces.slice();
+  if (speakerTrack !== undefined && faces.some((f) => f.trackId === speakerTrack)) return faces.filter((f) => f.trackId === speakerTrack);
+  const areas = new Map<number, { sum: number; n: number }>();
+  for (const f of faces) {
+    if (f.trackId === undefined) continue;
+    const a = areas.get(f.trackId) ?? { sum: 0, n: 0 };
+    a.sum += f.area ?? 0; a.n++;
+    areas.set(f.trackId, a);
+  }
+  let best: number | undefined, bestArea = -1;
+  for (const [id, a] of areas) if (a.sum / a.n > bestArea) { best = id; bestArea = a.sum / a.n; }
+  return faces.filter((f) => f.trackId === best);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Face detection with `@vladmandic/face-api`'s tiny face detector (weights ship in the package's `model/` folder:
- * tiny_face_detector_model-weights_manifest.json + .bin, 193 KB). Returns the main face of an image.
+ * tiny_face_detector_model-weights_manifest.json + .bin, 193 KB). Returns the main face of an image, or all of them.
  *
  * Which face-api build runs where (measured here):
  * - page / Worker: `dist/face-api.esm-nobundle.js`, which shares the app's `@tensorflow/tfjs` engine. In the page it
@@ -105,15 +105,21 @@ export class FaceDetector {
    * (not disposed) or interleaved RGBA/RGB pixels.
    */
   async detect(image: tf.Tensor3D | PixelImage): Promise<FaceDetection | null> {
+    return (await this.detectAll(image, 1))[0] ?? null;
+  }
+
+  /**
+   * Every face scoring ≥ scoreThreshold, largest first, at most `maxFaces` (the detector's non-maximum suppression
+   * already keeps one box per face). Same `image` as detect.
+   */
+  async detectAll(image: tf.Tensor3D | PixelImage, maxFaces = Infinity): Promise<FaceDetection[]> {
     const input = image instanceof tf.Tensor ? image : pixelsToTensor(image);
     try {
       const found = await this.net.locateFaces(input as never, new this.api.TinyFaceDetectorOptions(this.options));
-      let best: FaceDetection | null = null;
-      for (const d of found) {
-        const { x, y, width, height } = d.box;
-        if (!best || width * height > best.box.width * best.box.height) best = { box: { x, y, width, height }, score: d.score };
-      }
-      return best;
+      return found
+        .map((d) => ({ box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }, score: d.score }))
+        .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)
+        .slice(0, maxFaces);
     } finally {
       if (input !== image) input.dispose();
     }

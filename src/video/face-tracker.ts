@@ -1,12 +1,13 @@
 /**
  * Main-thread side of the face worker: face-api's detector runs in its own module Worker on tfjs' WASM backend
  * (on WebGPU it never finishes: synchronous GPU reads), so the app's engine stays free for our models.
- * Frames are transferred to the worker, which closes them; each call resolves with the box and the 48×48 crop.
+ * Frames are transferred to the worker, which closes them; each call resolves with the boxes and 48×48 crops of its faces.
  * The worker is supervised (worker-rpc.ts): if it dies or hangs, pending frames fail and a new one starts.
- * `detectFace` also gets the face's embedding: straight from the inference Worker when the two are linked
+ * `detectFace` (the main face) and `detectFaces` (all of them) also get the embeddings: straight from the inference Worker when the two are linked
  * (`connectEngine`), else through the page.
  */
 import type { FaceObservation, FaceWorkerMethods } from './face-worker-protocol.ts';
+import type { FaceBox } from './face-crop.ts';
 import { WorkerClient, type WorkerStatus } from '../runtime/worker-rpc.ts';
 import type { ModalityEmbedding, TurnEngine } from '../session/results.ts';
 
@@ -14,6 +15,12 @@ export type { FaceObservation };
 
 /** A frame's face: where it is, and the face encoder's embedding and probabilities (null: no face found). */
 export interface FrameFace { observation: FaceObservation; face: ModalityEmbedding | null }
+
+/** One of a frame's faces, embedded. */
+export interface EmbeddedFace { box: FaceBox; score: number; face: ModalityEmbedding }
+
+/** Every face of a frame, largest first, each embedded. */
+export interface FrameFaces { observation: FaceObservation; faces: EmbeddedFace[] }
 
 export class FaceTracker {
   private readonly statusListeners = new Set<(status: WorkerStatus) => void>();
@@ -67,12 +74,23 @@ export class FaceTracker {
    * crop goes to the inference Worker directly when linked; otherwise, or when that fails, `engine` embeds it.
    */
   async detectFace(frame: VideoFrame | ImageBitmap, engine: Pick<TurnEngine, 'embedFaces'>): Promise<FrameFace> {
+    const { observation, faces } = await this.detectFaces(frame, engine);
+    return { observation, face: faces[0]?.face ?? null };
+  }
+
+  /** Every face in `frame` (at most MAX_FACES_PER_FRAME, largest first) and their embeddings; routes as detectFace. */
+  async detectFaces(frame: VideoFrame | ImageBitmap, engine: Pick<TurnEngine, 'embedFaces'>): Promise<FrameFaces> {
     const observation = await this.detect(frame, true);
-    if (observation.face) { this.routes.direct++; return { observation, face: observation.face }; }
-    if (!observation.crop) return { observation, face: null };
-    this.routes.viaPage++;
-    const [face] = await engine.embedFaces([observation.crop]);
-    return { observation, face };
+    const found = observation.faces;
+    if (!found.length) return { observation, faces: [] };
+    const missing = found.filter((f) => !f.face);
+    if (!missing.length) this.routes.direct++;
+    else {
+      this.routes.viaPage++;
+      const embedded = await engine.embedFaces(missing.map((f) => f.crop));
+      missing.forEach((f, i) => { f.face = embedded[i]; });
+    }
+    return { observation, faces: found.map((f) => ({ box: f.box, score: f.score, face: f.face! })) };
   }
 
   /** Detects the main face in `frame` (ownership moves to the worker, which closes it); `embed`: see detectFace. */

@@ -13,7 +13,7 @@ import { chooseBackend } from '../runtime/backend.ts';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { cropFace } from './face-crop.ts';
 import { FaceDetector } from './face-detector.ts';
-import type { FaceWorkerMethods } from './face-worker-protocol.ts';
+import { MAX_FACES_PER_FRAME, type DetectedFace, type FaceWorkerMethods } from './face-worker-protocol.ts';
 import type { EngineFaceMethods } from '../runtime/engine-protocol.ts';
 import { AssetLoader } from '../runtime/assets.ts';
 import { PortClient } from '../runtime/port-rpc.ts';
@@ -101,21 +101,23 @@ const methods: { [M in keyof FaceWorkerMethods]: (...args: Parameters<FaceWorker
     const started = performance.now();
     if (!detector) { frame.close(); throw new Error('frame before init'); }
     const { image, scale, frameWidth, frameHeight } = readPixels(frame);
-    const found = await detector.detect(image);
-    const crop = found ? cropFace(image.data, image.width, image.height, found.box) : null;
-    // The box is reported in the frame's own pixels.
-    const box = found ? { x: found.box.x / scale, y: found.box.y / scale, width: found.box.width / scale, height: found.box.height / scale } : null;
+    const found = await detector.detectAll(image, MAX_FACES_PER_FRAME);
+    // Boxes are reported in the frame's own pixels.
+    const faces: DetectedFace[] = found.map((d) => ({
+      box: { x: d.box.x / scale, y: d.box.y / scale, width: d.box.width / scale, height: d.box.height / scale },
+      score: d.score, crop: cropFace(image.data, image.width, image.height, d.box),
+    }));
     const ms = performance.now() - started;
-    const observation = { box, score: found?.score ?? 0, crop, width: frameWidth, height: frameHeight, ms };
-    if (!embed || !crop || !engine) return observation;
-    try {
-      // A copy goes (transferred); the crop itself stays for the page's fallback, should this call fail.
-      const copy = crop.slice();
-      const [face] = await engine.call('embedFaces', [[copy]], [copy.buffer]);
-      return { ...observation, face };
-    } catch {
-      return observation;
+    if (embed && faces.length && engine) {
+      try {
+        // Copies go (transferred); the crops themselves stay for the page's fallback, should this call fail.
+        const copies = faces.map((f) => f.crop.slice());
+        const embedded = await engine.call('embedFaces', [copies], copies.map((c) => c.buffer));
+        faces.forEach((f, i) => { f.face = embedded[i]; });
+      } catch { /* the page embeds them */ }
     }
+    const main = faces[0];
+    return { box: main?.box ?? null, score: main?.score ?? 0, crop: main?.crop ?? null, face: main?.face, width: frameWidth, height: frameHeight, ms, faces };
   },
   async connectEngine(port) {
     engine?.close();

@@ -49,3 +49,30 @@ test('tiny face detector finds the face in sample1.jpg and cropFace cuts it out'
   assert.equal(await detector.detect({ data: black, width: 320, height: 240 }), null);
   detector.dispose();
 });
+
+/** Two people side by side in a 640×480 webcam frame, as the e2e's fake camera shows them (each framed from a photo). */
+async function twoPeople(): Promise<{ data: Buffer; width: number; height: number }> {
+  const framed = (file: string, left: number, top: number, width: number, height: number) =>
+    sharp(join(pkg, 'demo', file)).extract({ left, top, width, height }).resize(320, 240).toBuffer();
+  const [a, b] = await Promise.all([framed('sample1.jpg', 1310, 40, 500, 375), framed('sample3.jpg', 883, 171, 600, 450)]);
+  const { data, info } = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } })
+    .composite([{ input: a, left: 0, top: 120 }, { input: b, left: 320, top: 120 }]).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+test('detectAll finds both people of a two-person frame, largest first; detect is its first', async () => {
+  const detector = await FaceDetector.loadFromDisk();
+  const image = await twoPeople();
+  const before = tf.memory().numTensors;
+  const all = await detector.detectAll(image);
+  assert.equal(tf.memory().numTensors, before, 'detectAll() leaks no tensors');
+  assert.equal(all.length, 2, JSON.stringify(all));
+  const area = (d: (typeof all)[number]) => d.box.width * d.box.height;
+  assert.ok(area(all[0]) >= area(all[1]));
+  const centres = all.map((d) => d.box.x + d.box.width / 2).sort((p, q) => p - q);
+  assert.ok(centres[0] < 320 && centres[1] > 320, `one face in each half: ${centres}`);
+  const main = await detector.detect(image);
+  assert.deepEqual(main, all[0]);
+  assert.equal((await detector.detectAll(image, 1)).length, 1);
+  detector.dispose();
+});
