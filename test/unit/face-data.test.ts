@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { LABELS } from '../../src/labels.ts';
-import { loadFaceImage, readLabelFolders } from '../../tools/data/faces.ts';
+import { ferPlusTarget, loadFaceImage, readFerPlusVotes, readLabelFolders } from '../../tools/data/faces.ts';
 
 async function png(path: string, width: number, height: number, channels: 1 | 3, fill: number[]): Promise<void> {
   const data = Buffer.alloc(width * height * channels);
@@ -56,4 +56,27 @@ test('loadFaceImage keeps gray images 1-channel and turns colour into RGBA', asy
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('FER+ votes of the FER2013 train split: read by column name onto the seven labels, "not a face" gives no target', () => {
+  const dir = '../shared/data/faces/fer2013/train';
+  const votes = readFerPlusVotes(dir);
+  // 28,525 of the 28,709 train faces have a FER+ twin (the data README).
+  assert.equal(votes.size, 28_525);
+  // angry/Training_10118481.jpg: neutral 2, sadness 1, anger 7.
+  const first = votes.get('angry/Training_10118481.jpg')!;
+  assert.deepEqual(Array.from(ferPlusTarget(first)!).map((v) => +v.toFixed(6)), LABELS.map((l) => ({ neutral: 0.2, sadness: 0.1, anger: 0.7 } as Record<string, number>)[l] ?? 0));
+  // sad/Training_45577250.jpg: all ten annotators said "not a face".
+  const notAFace = votes.get('sad/Training_45577250.jpg')!;
+  assert.equal(notAFace.other, 10);
+  assert.equal(ferPlusTarget(notAFace), null);
+  // Every face's votes are ten, or close (FER+ drops a few).
+  let usable = 0;
+  for (const v of votes.values()) {
+    const total = v.votes.reduce((a, x) => a + x, 0) + v.other;
+    assert.ok(total >= 9 && total <= 11, `votes ${total}`);
+    if (ferPlusTarget(v)) usable++;
+  }
+  assert.ok(usable > 27_000 && usable < votes.size, `usable targets ${usable}`);
+  assert.equal(readFerPlusVotes('../shared/data/faces/fer2013').size, 0, 'a folder without a votes file: no votes');
 });

@@ -1,11 +1,12 @@
 /**
- * The whole face pipeline on a tiny generated FER-style tree: prepare-faces (TypeScript cropFace) → train_face.py
- * --smoke (2 PyTorch steps) → export-face (tfjs LayersModel) → FaceEncoder in tfjs: shapes, softmax, parity.
+ * The whole face pipeline on a tiny generated FER-style tree with FER+ votes: prepare-faces (TypeScript cropFace,
+ * vote distributions) → train_face.py --smoke (2 PyTorch steps on labels and votes) → export-face (tfjs
+ * LayersModel) → FaceEncoder in tfjs: shapes, softmax, parity.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -32,6 +33,17 @@ test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_0
           await sharp(px, { raw: { width: 48, height: 48, channels: 1 } }).toColourspace('b-w').jpeg().toFile(join(root, 'fer', split, folder, `${i}.jpg`));
         }
       }
+      // FER+ votes for every face but the first of each train folder: 8 for its own class, 2 for neutral; the
+      // first angry train face is voted "not a face" and gets no target.
+      const columns = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt', 'unknown', 'NF'];
+      const rows = FER_FOLDERS.flatMap((folder) => Array.from({ length: n }, (_, i) => {
+        if (split === 'train' && i === 0 && folder !== 'angry') return [];
+        const votes = columns.map(() => 0);
+        if (split === 'train' && i === 0) votes[9] = 10;
+        else { votes[columns.indexOf({ angry: 'anger', happy: 'happiness', sad: 'sadness' }[folder] ?? folder)] += 8; votes[0] += 2; }
+        return [`${folder}/${i}.jpg,${votes.join(',')},fer0.png,0.999`];
+      }).flat());
+      writeFileSync(join(root, 'fer', split, 'ferplus-votes.csv'), [`image,${columns.join(',')},ferplus_image,match`, ...rows].join('\n'));
     }
     const counts = await prepareFaces(join(root, 'fer'), join(root, 'cache'));
     assert.deepEqual(counts, { train: 21, val: 7 });
@@ -40,13 +52,25 @@ test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_0
     assert.deepEqual(x.shape, [21, 48, 48]);
     assert.equal(x.dtype, 'uint8');
     assert.deepEqual([...new Set(y.data)].sort(), [0, 1, 2, 3, 4, 5, 6]);
+    const soft = readTensor(join(root, 'cache', 'train_soft'));
+    assert.deepEqual(soft.shape, [21, 7]);
+    const rowOf = (i: number) => Array.from((soft.data as Float32Array).subarray(i * 7, i * 7 + 7)).map((v) => +v.toFixed(6));
+    // Items are sorted by folder then file: 0.jpg of angry is row 0 (no target), 1.jpg row 1 (anger 0.8, neutral 0.2).
+    assert.deepEqual(rowOf(0), [0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(rowOf(1), [0.2, 0, 0, 0.8, 0, 0, 0]);
+    assert.equal(soft.meta.faces, 21 - 7);
 
     const py = spawnSync('/usr/bin/python3', [
       'tools/train/python/train_face.py', '--data', join(root, 'cache'), '--work', join(root, 'work'), '--out', join(root, 'out'),
-      '--smoke', '--batch', '8',
+      '--smoke', '--batch', '8', '--soft-weight', '0.5', '--select', 'ferplus',
     ], { encoding: 'utf8' });
     assert.equal(py.status, 0, py.stderr + py.stdout);
     assert.ok(existsSync(join(root, 'work', 'state.bin')) && existsSync(join(root, 'out', 'metrics.json')));
+    // Scored against both label sets: every validation face has a unique FER+ plurality here.
+    assert.match(py.stdout, /\(FER2013 labels\), [0-9.]+ \(FER\+ plurality, 7 faces\)/);
+    const plus = JSON.parse(readFileSync(join(root, 'out', 'metrics_ferplus.json'), 'utf8')) as { faces: number; accuracy: number };
+    assert.equal(plus.faces, 7);
+    assert.ok(plus.accuracy >= 0 && plus.accuracy <= 1);
 
     await tf.setBackend('cpu');
     const model = await exportFace(join(root, 'work', 'state'), join(root, 'model'));

@@ -2,10 +2,10 @@
  * Face image datasets in the `<label>/` folder layout (FER2013 `train/angry/*.jpg`, CK+ `anger/*.png`, ...):
  * list labelled files and decode them with sharp. Node only.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { toLabelIndex } from '../../src/labels.ts';
+import { NUM_LABELS, toLabelIndex } from '../../src/labels.ts';
 
 export interface LabelledPath { path: string; label: number /* index into LABELS */ }
 
@@ -42,4 +42,49 @@ export async function loadFaceImage(path: string): Promise<DecodedImage> {
   const outChannels = gray ? 1 : 4;
   if (info.channels !== outChannels) throw new Error(`loadFaceImage(${path}): got ${info.channels} channels`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: outChannels };
+}
+
+/**
+ * Microsoft's FER+ relabelling of a FER2013 split folder (`<dir>/ferplus-votes.csv`): ten annotators' votes per face.
+ * The vote columns are named in words that `toLabel` maps onto the seven labels (neutral, happiness, surprise, …);
+ * the others (contempt, unknown, NF = not a face) are counted together as `other`.
+ */
+export interface FerPlusVotes { votes: Float32Array /* LABELS order */; other: number }
+
+export const FERPLUS_VOTES_FILE = 'ferplus-votes.csv';
+
+/** image path relative to `dir` (as `angry/Training_10118481.jpg`) → its votes; empty when the split has no FER+ file. */
+export function readFerPlusVotes(dir: string): Map<string, FerPlusVotes> {
+  const file = join(dir, FERPLUS_VOTES_FILE);
+  const out = new Map<string, FerPlusVotes>();
+  if (!existsSync(file)) return out;
+  const [header, ...rows] = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+  const columns = header.split(',');
+  const image = columns.indexOf('image');
+  if (image < 0) throw new Error(`${file}: no "image" column in ${header}`);
+  // Vote columns run from the one after `image` up to the FER+ file name.
+  const last = columns.indexOf('ferplus_image');
+  const voteColumns = columns.slice(image + 1, last < 0 ? undefined : last).map((name, k) => ({ at: image + 1 + k, label: toLabelIndex(name) }));
+  for (const [n, row] of rows.entries()) {
+    const cells = row.split(',');
+    const votes = new Float32Array(NUM_LABELS);
+    let other = 0;
+    for (const { at, label } of voteColumns) {
+      const v = Number(cells[at]);
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${file}:${n + 2}: vote "${cells[at]}" in column ${columns[at]}`);
+      if (label >= 0) votes[label] += v; else other += v;
+    }
+    out.set(cells[image], { votes, other });
+  }
+  return out;
+}
+
+/**
+ * A face's FER+ target: its votes over the seven labels as a distribution, or null when most of its votes went
+ * elsewhere (not a face, unknown, contempt): such a face teaches nothing about the seven.
+ */
+export function ferPlusTarget({ votes, other }: FerPlusVotes): Float32Array | null {
+  const total = votes.reduce((a, v) => a + v, 0);
+  if (!(total > 0) || total < other) return null;
+  return votes.map((v) => v / total);
 }

@@ -1,18 +1,19 @@
 /**
  * Writes the face encoder's training tensors from a FER2013-style tree (`train/<label>/`, `validation/<label>/`):
  * every image goes through the SAME `cropFace` the live worker uses (box = null: FER images are already faces),
- * stored as uint8 (round(value·255)) [N,48,48] plus int32 labels, via the shared tensor store.
+ * stored as uint8 (round(value·255)) [N,48,48] plus int32 labels, via the shared tensor store; where the split has
+ * FER+ votes (`ferplus-votes.csv`), also their distribution over the seven labels per face (`<split>_soft`).
  *
  *   npx tsx tools/train/prepare-faces.ts --data ../shared/data/faces/fer2013 --out .cache/faces [--limit N]
  *
  * --limit N keeps at most N images per split (spread over labels), for quick runs.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cropFace, FACE_INPUT } from '../../src/video/face-crop.ts';
-import { LABELS } from '../../src/labels.ts';
-import { loadFaceImage, readLabelFolders, type LabelledPath } from '../data/faces.ts';
+import { LABELS, NUM_LABELS } from '../../src/labels.ts';
+import { ferPlusTarget, loadFaceImage, readFerPlusVotes, readLabelFolders, type FerPlusVotes, type LabelledPath } from '../data/faces.ts';
 import { writeTensor } from './store.ts';
 
 /** Keeps every k-th item so a limited run still covers every label. */
@@ -22,10 +23,24 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)]);
 }
 
-export async function prepareSplit(items: LabelledPath[], outPrefix: string, name: string): Promise<number> {
+/**
+ * Writes `<outPrefix>_x` (uint8 crops) and `_y` (FER2013 labels); with `ferPlus` (the split's FER+ votes, keyed by
+ * path relative to `splitDir`) also `_soft` [N,7]: each face's FER+ vote distribution over the seven labels, all
+ * zeros where FER+ has no usable votes for it (no twin, or mostly "not a face" / "unknown").
+ */
+export async function prepareSplit(items: LabelledPath[], outPrefix: string, name: string, ferPlus?: { splitDir: string; votes: Map<string, FerPlusVotes> }): Promise<number> {
   const size = FACE_INPUT.size;
   const x = new Uint8Array(items.length * size * size);
   const y = new Int32Array(items.length);
+  const soft = ferPlus?.votes.size ? new Float32Array(items.length * NUM_LABELS) : undefined;
+  let withSoft = 0;
+  if (soft) {
+    items.forEach((it, i) => {
+      const votes = ferPlus!.votes.get(relative(ferPlus!.splitDir, it.path).split(sep).join('/'));
+      const target = votes && ferPlusTarget(votes);
+      if (target) { soft.set(target, i * NUM_LABELS); withSoft++; }
+    });
+  }
   const started = Date.now();
   const batch = 64; // decode a few at a time: sharp works on its own threads
   for (let start = 0; start < items.length; start += batch) {
@@ -46,6 +61,10 @@ export async function prepareSplit(items: LabelledPath[], outPrefix: string, nam
   const meta = { labels: [...LABELS], counts, size, preprocessing: 'cropFace(box=null), gray BT.601, uint8 = round(v*255)' };
   writeTensor(`${outPrefix}_x`, x, [items.length, size, size], meta);
   writeTensor(`${outPrefix}_y`, y, [items.length], meta);
+  if (soft) {
+    writeTensor(`${outPrefix}_soft`, soft, [items.length, NUM_LABELS], { labels: [...LABELS], source: 'FER+ votes (ferplus-votes.csv) over the seven labels; zeros: no usable votes', faces: withSoft });
+    process.stdout.write(`${name}: FER+ targets for ${withSoft} of ${items.length} faces\n`);
+  }
   return items.length;
 }
 
@@ -56,7 +75,7 @@ export async function prepareFaces(dataDir: string, outDir: string, limit?: numb
     const dir = join(dataDir, folder);
     if (!existsSync(dir)) throw new Error(`prepare-faces: missing ${dir}`);
     const items = spread(readLabelFolders(dir), limit);
-    counts[prefix] = await prepareSplit(items, join(outDir, prefix), folder);
+    counts[prefix] = await prepareSplit(items, join(outDir, prefix), folder, { splitDir: dir, votes: readFerPlusVotes(dir) });
   }
   return { train: counts.train, val: counts.val };
 }

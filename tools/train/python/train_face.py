@@ -8,6 +8,11 @@ tools/train/prepare-faces.ts (the TypeScript cropFace output, uint8 [N,48,48] + 
 --teacher: 7-class probabilities of a pretrained teacher on the same training crops (tools/train/face-teacher.ts,
 LABELS order); the loss is then (1-w)·CE(labels) + w·tau²·KL(teacher_tau || student_tau) (knowledge distillation).
 
+--soft-weight s: the FER+ annotators' vote distributions (train_soft, from ferplus-votes.csv) as soft targets: per
+face (1-s)·CE(FER2013 label) + s·CE(votes), the label alone where FER+ has no usable votes. --select ferplus picks
+the epoch by validation accuracy against the FER+ plurality label; both accuracies are logged every epoch, and
+<out>/metrics_ferplus.json scores the selected model against FER+.
+
 Writes <work>/state (weights for tools/train/export-face.ts, eval-mode BN statistics), <work>/ckpt.pt (resumable
 checkpoint, every epoch), <out>/parity/{input,embedding,logits} (reference outputs for the tfjs parity test),
 <out>/metrics.json and <out>/train.log.
@@ -148,6 +153,31 @@ def load_split(data_dir, prefix, limit=None):
     return torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1), torch.from_numpy(y.astype(np.int64))
 
 
+def load_soft(data_dir, prefix, n):
+    """FER+ vote distributions [N,7] (prepare-faces.ts `<split>_soft`; zero rows: no usable votes), or None."""
+    path = os.path.join(data_dir, prefix + "_soft")
+    if not os.path.exists(path + ".json"):
+        return None
+    soft, _ = read_tensor(path)
+    assert soft.shape == (n, 7), f"{path}: {soft.shape}, want ({n}, 7)"
+    return torch.from_numpy(soft.astype(np.float32))
+
+
+def soft_cross_entropy(logits, target):
+    """Per-row cross-entropy against a distribution (the annotators' votes)."""
+    return -(target * F.log_softmax(logits, dim=1)).sum(1)
+
+
+def plurality_accuracy(logits, soft):
+    """Accuracy against the FER+ plurality label, over the faces with a unique plurality among the seven."""
+    has = soft.sum(1) > 0
+    top = soft.max(1, keepdim=True).values
+    unique = has & ((soft == top).sum(1) == 1)
+    if not unique.any():
+        return float("nan"), 0
+    return (logits[unique].argmax(1) == soft[unique].argmax(1)).float().mean().item(), int(unique.sum())
+
+
 @torch.no_grad()
 def predict(model, x, batch=512):
     model.eval()
@@ -177,6 +207,10 @@ def main():
     ap.add_argument("--teacher", default=None, help="teacher probabilities [N,7] for the train split (face-teacher.ts)")
     ap.add_argument("--kd-weight", type=float, default=0.5, help="weight of the distillation term (0..1)")
     ap.add_argument("--tau", type=float, default=2.0, help="distillation temperature")
+    ap.add_argument("--soft-weight", type=float, default=0.0,
+                    help="weight of the FER+ vote distributions (train_soft) against the FER2013 labels, 0..1; faces without votes keep their label")
+    ap.add_argument("--select", choices=["fer2013", "ferplus"], default="fer2013",
+                    help="model selection: validation accuracy on FER2013's labels, or on the FER+ plurality label")
     ap.add_argument("--init-from", default=None,
                     help="start from an exported tfjs model folder (e.g. public/models/face-encoder) instead of random weights")
     ap.add_argument("--resume", action="store_true")
@@ -201,6 +235,10 @@ def main():
     started = time.time()
     x_train, y_train = load_split(args.data, "train")
     x_val, y_val = load_split(args.data, "val")
+    soft_train = load_soft(args.data, "train", len(x_train)) if args.soft_weight > 0 else None
+    soft_val = load_soft(args.data, "val", len(x_val))
+    assert args.soft_weight == 0 or soft_train is not None, f"--soft-weight {args.soft_weight}: no train_soft in {args.data} (prepare-faces.ts writes it from ferplus-votes.csv)"
+    assert args.select == "fer2013" or soft_val is not None, f"--select ferplus: no val_soft in {args.data}"
     arch = dict(ARCH, channels=[int(c) for c in args.channels.split(",")], convs=[int(c) for c in args.convs.split(",")])
     assert len(arch["channels"]) == len(arch["convs"]) == 4, "4 blocks (the dropout schedule has 4 rates)"
     teacher = None
@@ -267,6 +305,12 @@ def main():
                 g["lr"] = lr_at(state["step"])
             _, logits = model(xb)
             ce = F.cross_entropy(logits, yb, weight=class_weight, label_smoothing=0.1)
+            if soft_train is not None:
+                # Per face: the annotators' distribution where FER+ has one, FER2013's single label otherwise.
+                target = soft_train[idx]
+                has = (target.sum(1) > 0).float() * args.soft_weight
+                ce_rows = F.cross_entropy(logits, yb, weight=class_weight, label_smoothing=0.1, reduction="none") / class_weight[yb].mean()
+                ce = ((1 - has) * ce_rows + has * soft_cross_entropy(logits, target)).mean()
             if teacher is not None:
                 kd = kd_loss(logits, teacher[idx], args.tau)
                 loss = (1 - args.kd_weight) * ce + args.kd_weight * kd
@@ -298,16 +342,18 @@ def main():
                 break
         state["epoch"] += 1
         _, val_logits = predict(model, x_val)
-        acc = (val_logits.argmax(1) == y_val).float().mean().item()
+        fer_acc = (val_logits.argmax(1) == y_val).float().mean().item()
+        plus_acc, plus_n = plurality_accuracy(val_logits, soft_val) if soft_val is not None else (float("nan"), 0)
+        acc = plus_acc if args.select == "ferplus" else fer_acc
         state["elapsed"] = time.time() - run_started
         log(f"epoch {state['epoch']} step {state['step']} train loss {epoch_loss / max(seen, 1):.4f} "
             f"(ce {epoch_ce / max(seen, 1):.4f} kd {epoch_kd / max(seen, 1):.4f}) "
-            f"acc {epoch_correct / max(seen, 1):.4f} | val acc {acc:.4f} | {time.time() - t_epoch:.0f} s "
+            f"acc {epoch_correct / max(seen, 1):.4f} | val acc {fer_acc:.4f} (FER2013 labels), {plus_acc:.4f} (FER+ plurality, {plus_n} faces) | {time.time() - t_epoch:.0f} s "
             f"({seen / (time.time() - t_epoch):.0f} img/s) elapsed {state['elapsed'] / 60:.1f} min")
         if acc > state["best_acc"]:
             state["best_acc"] = acc
             torch.save(model.state_dict(), best_path)
-            log(f"  new best val acc {acc:.4f}")
+            log(f"  new best val acc {acc:.4f} ({args.select})")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "gen": gen.get_state()}, ckpt_path)
 
     # Select by validation accuracy, export in eval mode (BN running statistics).
@@ -318,6 +364,15 @@ def main():
     m = evaluate(y_val.numpy(), val_logits.argmax(1).numpy())
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(m, f, indent=1)
+    if soft_val is not None:
+        # The same faces scored against the FER+ plurality label (both label sets go in the card).
+        has = soft_val.sum(1) > 0
+        top = soft_val.max(1, keepdim=True).values
+        unique = has & ((soft_val == top).sum(1) == 1)
+        plus = evaluate(soft_val[unique].argmax(1).numpy(), val_logits[unique].argmax(1).numpy())
+        with open(os.path.join(args.out, "metrics_ferplus.json"), "w") as f:
+            json.dump(dict(plus, faces=int(unique.sum())), f, indent=1)
+        log(f"val against the FER+ plurality ({int(unique.sum())} faces): accuracy {plus['accuracy']:.4f} weightedF1 {plus['weightedF1']:.4f}")
     # Parity references: 3 validation crops + 1 uniform-noise image, through the eval-mode model.
     k = min(3, len(x_val))
     noise = torch.rand(1, 1, 48, 48, generator=torch.Generator().manual_seed(123))
