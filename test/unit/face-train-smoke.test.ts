@@ -1,6 +1,7 @@
 /**
  * The whole face pipeline on a tiny generated FER-style tree with FER+ votes: prepare-faces (TypeScript cropFace,
- * vote distributions) → train_face.py --smoke (2 PyTorch steps on labels and votes) → export-face (tfjs
+ * vote distributions, webcam-degraded copies) → train_face.py --smoke (2 PyTorch steps on labels, votes and
+ * degraded copies) → export-face (tfjs
  * LayersModel) → FaceEncoder in tfjs: shapes, softmax, parity.
  */
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { readTensor } from '../../tools/train/store.ts';
 import { diskLoader } from '../../tools/train/tfjs-disk.ts';
-import { prepareFaces } from '../../tools/train/prepare-faces.ts';
+import { prepareFaces, writeCameraCopies } from '../../tools/train/prepare-faces.ts';
 import { exportFace } from '../../tools/train/export-face.ts';
 import { FaceEncoder } from '../../src/video/face-encoder.ts';
 
@@ -59,10 +60,19 @@ test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_0
     assert.deepEqual(rowOf(0), [0, 0, 0, 0, 0, 0, 0]);
     assert.deepEqual(rowOf(1), [0.2, 0, 0, 0.8, 0, 0, 0]);
     assert.equal(soft.meta.faces, 21 - 7);
+    // Two webcam-degraded copies of the training crops, repeatable, and not the crops themselves.
+    await writeCameraCopies(join(root, 'cache'), 2);
+    const cam = readTensor(join(root, 'cache', 'train_cam1_x'));
+    assert.deepEqual(cam.shape, [21, 48, 48]);
+    const changed = (cam.data as Uint8Array).filter((v, i) => Math.abs(v - (x.data as Uint8Array)[i]) > 8).length;
+    assert.ok(changed > cam.data.length * 0.05, `${changed} of ${cam.data.length} pixels changed`);
+    const first = Uint8Array.from(cam.data as Uint8Array);
+    await writeCameraCopies(join(root, 'cache'), 2);
+    assert.deepEqual(readTensor(join(root, 'cache', 'train_cam1_x')).data, first, 'seeded: the same copies again');
 
     const py = spawnSync('/usr/bin/python3', [
       'tools/train/python/train_face.py', '--data', join(root, 'cache'), '--work', join(root, 'work'), '--out', join(root, 'out'),
-      '--smoke', '--batch', '8', '--soft-weight', '0.5', '--select', 'ferplus',
+      '--smoke', '--batch', '8', '--soft-weight', '0.5', '--select', 'ferplus', '--camera-prob', '0.5',
     ], { encoding: 'utf8' });
     assert.equal(py.status, 0, py.stderr + py.stdout);
     assert.ok(existsSync(join(root, 'work', 'state.bin')) && existsSync(join(root, 'out', 'metrics.json')));

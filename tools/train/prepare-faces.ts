@@ -4,9 +4,10 @@
  * stored as uint8 (round(value·255)) [N,48,48] plus int32 labels, via the shared tensor store; where the split has
  * FER+ votes (`ferplus-votes.csv`), also their distribution over the seven labels per face (`<split>_soft`).
  *
- *   npx tsx tools/train/prepare-faces.ts --data ../shared/data/faces/fer2013 --out .cache/faces [--limit N]
+ *   npx tsx tools/train/prepare-faces.ts --data ../shared/data/faces/fer2013 --out .cache/faces [--limit N] [--camera-copies K]
  *
- * --limit N keeps at most N images per split (spread over labels), for quick runs.
+ * --limit N keeps at most N images per split (spread over labels), for quick runs. --camera-copies K also writes K
+ * webcam-degraded copies of the training crops (writeCameraCopies).
  */
 import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -14,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { cropFace, FACE_INPUT } from '../../src/video/face-crop.ts';
 import { LABELS, NUM_LABELS } from '../../src/labels.ts';
 import { ferPlusTarget, loadFaceImage, readFerPlusVotes, readLabelFolders, type FerPlusVotes, type LabelledPath } from '../data/faces.ts';
-import { writeTensor } from './store.ts';
+import { readTensor, writeTensor } from './store.ts';
+import { webcamDegrade } from './face-degrade.ts';
+import { mulberry32 } from './random.ts';
 
 /** Keeps every k-th item so a limited run still covers every label. */
 function spread<T>(items: T[], limit: number | undefined): T[] {
@@ -68,6 +71,28 @@ export async function prepareSplit(items: LabelledPath[], outPrefix: string, nam
   return items.length;
 }
 
+/**
+ * `copies` randomly degraded copies of every training crop (`webcamDegrade`: low light and sensor noise, small faces,
+ * tilt, blur, a hand or glasses, JPEG), as `train_cam<k>_x` beside `train_x`, the same rows in the same order; seeded
+ * by face and copy, so a run is repeatable. The trainer swaps a crop for one of its copies at a rate it is given.
+ */
+export async function writeCameraCopies(outDir: string, copies: number, seed = 1): Promise<void> {
+  const { data, shape, meta } = readTensor(join(outDir, 'train_x'));
+  const [n, size] = shape;
+  const pixels = size * size;
+  const started = Date.now();
+  for (let k = 0; k < copies; k++) {
+    const out = new Uint8Array(n * pixels);
+    for (let i = 0; i < n; i++) {
+      const crop = Float32Array.from(data.subarray(i * pixels, (i + 1) * pixels), (v) => v / 255);
+      const degraded = await webcamDegrade(crop, mulberry32(seed * 1_000_003 + k * 7_919_000 + i));
+      for (let p = 0; p < pixels; p++) out[i * pixels + p] = Math.round(Math.min(1, Math.max(0, degraded[p])) * 255);
+    }
+    writeTensor(join(outDir, `train_cam${k}_x`), out, [n, size, size], { ...meta, degraded: `webcamDegrade, seed ${seed}, copy ${k}` });
+    process.stdout.write(`camera copy ${k + 1}/${copies}: ${n} crops (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
+}
+
 export async function prepareFaces(dataDir: string, outDir: string, limit?: number): Promise<{ train: number; val: number }> {
   const splits: [string, string][] = [['train', 'train'], ['validation', 'val']];
   const counts: Record<string, number> = {};
@@ -81,9 +106,12 @@ export async function prepareFaces(dataDir: string, outDir: string, limit?: numb
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string', default: '.cache/faces' }, limit: { type: 'string' } } });
-  if (!values.data) throw new Error('usage: prepare-faces.ts --data <fer2013 dir> --out <dir> [--limit N]');
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string', default: '.cache/faces' }, limit: { type: 'string' }, 'camera-copies': { type: 'string', default: '0' } } });
+  if (!values.data) throw new Error('usage: prepare-faces.ts --data <fer2013 dir> --out <dir> [--limit N] [--camera-copies K]');
   const started = Date.now();
   const n = await prepareFaces(values.data, values.out!, values.limit ? Number(values.limit) : undefined);
+  const copies = Number(values['camera-copies']);
+  if (!(Number.isInteger(copies) && copies >= 0)) throw new Error(`--camera-copies must be a whole number, got ${values['camera-copies']}`);
+  if (copies) await writeCameraCopies(values.out!, copies);
   console.log(`wrote ${n.train} train + ${n.val} val crops to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

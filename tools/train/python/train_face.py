@@ -13,6 +13,10 @@ face (1-s)·CE(FER2013 label) + s·CE(votes), the label alone where FER+ has no 
 the epoch by validation accuracy against the FER+ plurality label; both accuracies are logged every epoch, and
 <out>/metrics_ferplus.json scores the selected model against FER+.
 
+--camera-prob p: a training crop is replaced, at rate p, by one of its webcam-degraded copies (prepare-faces.ts
+--camera-copies K, the TypeScript webcamDegrade the evaluation's conditions are made of) before the usual flips,
+warps and brightness changes.
+
 Writes <work>/state (weights for tools/train/export-face.ts, eval-mode BN statistics), <work>/ckpt.pt (resumable
 checkpoint, every epoch), <out>/parity/{input,embedding,logits} (reference outputs for the tfjs parity test),
 <out>/metrics.json and <out>/train.log.
@@ -163,6 +167,27 @@ def load_soft(data_dir, prefix, n):
     return torch.from_numpy(soft.astype(np.float32))
 
 
+def load_camera_copies(data_dir, n):
+    """The webcam-degraded copies of the training crops (prepare-faces.ts --camera-copies: train_cam<k>_x), [K,N,1,48,48]."""
+    copies = []
+    while os.path.exists(os.path.join(data_dir, f"train_cam{len(copies)}_x.json")):
+        x, _ = read_tensor(os.path.join(data_dir, f"train_cam{len(copies)}_x"))
+        assert x.shape[0] == n, f"train_cam{len(copies)}_x has {x.shape[0]} crops, train_x {n}"
+        copies.append(torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1))
+    return torch.stack(copies) if copies else None
+
+
+def with_camera_copies(x, idx, copies, prob, gen):
+    """Each crop of the batch replaced, with probability `prob`, by one of its degraded copies (drawn at random)."""
+    if copies is None or prob <= 0:
+        return x
+    swap = torch.rand(len(idx), generator=gen) < prob
+    which = torch.randint(0, copies.shape[0], (len(idx),), generator=gen)
+    out = x.clone()
+    out[swap] = copies[which[swap], idx[swap]]
+    return out
+
+
 def soft_cross_entropy(logits, target):
     """Per-row cross-entropy against a distribution (the annotators' votes)."""
     return -(target * F.log_softmax(logits, dim=1)).sum(1)
@@ -209,6 +234,8 @@ def main():
     ap.add_argument("--tau", type=float, default=2.0, help="distillation temperature")
     ap.add_argument("--soft-weight", type=float, default=0.0,
                     help="weight of the FER+ vote distributions (train_soft) against the FER2013 labels, 0..1; faces without votes keep their label")
+    ap.add_argument("--camera-prob", type=float, default=0.0,
+                    help="rate at which a training crop is replaced by one of its webcam-degraded copies (train_cam<k>_x)")
     ap.add_argument("--select", choices=["fer2013", "ferplus"], default="fer2013",
                     help="model selection: validation accuracy on FER2013's labels, or on the FER+ plurality label")
     ap.add_argument("--init-from", default=None,
@@ -237,6 +264,8 @@ def main():
     x_val, y_val = load_split(args.data, "val")
     soft_train = load_soft(args.data, "train", len(x_train)) if args.soft_weight > 0 else None
     soft_val = load_soft(args.data, "val", len(x_val))
+    camera = load_camera_copies(args.data, len(x_train)) if args.camera_prob > 0 else None
+    assert args.camera_prob == 0 or camera is not None, f"--camera-prob {args.camera_prob}: no train_cam0_x in {args.data} (prepare-faces.ts --camera-copies K)"
     assert args.soft_weight == 0 or soft_train is not None, f"--soft-weight {args.soft_weight}: no train_soft in {args.data} (prepare-faces.ts writes it from ferplus-votes.csv)"
     assert args.select == "fer2013" or soft_val is not None, f"--select ferplus: no val_soft in {args.data}"
     arch = dict(ARCH, channels=[int(c) for c in args.channels.split(",")], convs=[int(c) for c in args.convs.split(",")])
@@ -299,7 +328,7 @@ def main():
         t_epoch = time.time()
         for i in range(steps_per_epoch):
             idx = perm[i * args.batch:(i + 1) * args.batch]
-            xb = augment(x_train[idx], gen, args.aug)
+            xb = augment(with_camera_copies(x_train[idx], idx, camera, args.camera_prob, gen), gen, args.aug)
             yb = y_train[idx]
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
