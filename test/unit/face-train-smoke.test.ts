@@ -82,6 +82,18 @@ test('prepare → train (2 steps) → export → tfjs encoder', { timeout: 120_0
     assert.equal(plus.faces, 7);
     assert.ok(plus.accuracy >= 0 && plus.accuracy <= 1);
 
+    // A run stopped by its time limit exits 75 (a release installs nothing) and leaves one checkpoint file; a new work
+    // folder started from that file goes on where it stopped.
+    const trainArgs = (work: string) => ['tools/train/python/train_face.py', '--data', join(root, 'cache'), '--work', join(root, work), '--out', join(root, `${work}-out`), '--batch', '8', '--epochs', '2', '--require-finished'];
+    const cut = spawnSync('/usr/bin/python3', [...trainArgs('cut'), '--minutes', '0.0001'], { encoding: 'utf8' });
+    assert.equal(cut.status, 75, cut.stderr + cut.stdout);
+    assert.match(cut.stdout, /min are up after epoch 1/);
+    const resumed = spawnSync('/usr/bin/python3', [...trainArgs('next'), '--resume', '--resume-from', join(root, 'cut', 'ckpt.pt')], { encoding: 'utf8' });
+    assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /resumed from epoch 1 /);
+    assert.match(resumed.stdout, /\nepoch 2 /);
+    assert.doesNotMatch(resumed.stdout, /\nepoch 1 /);
+
     await tf.setBackend('cpu');
     const model = await exportFace(join(root, 'work', 'state'), join(root, 'model'));
     model.dispose();

@@ -145,6 +145,8 @@ def main():
     ap.add_argument("--select", choices=["dev-wf1", "corpus-mean-acc"], default="dev-wf1",
                     help="best epoch by weighted F1 over all dev clips, or by the mean over corpora of dev accuracy")
     ap.add_argument("--channels", default="16,32,64,64", help="conv widths")
+    ap.add_argument("--require-finished", action="store_true",
+                    help="exit 75 without exporting when the time budget ends the run before its planned epochs (releases)")
     ap.add_argument("--hold-out", default="",
                     help="leave this corpus out of training and of model selection (leave-one-corpus-out); its original "
                          "clips, every speaker, are scored at the end (metrics_holdout.json)")
@@ -331,6 +333,10 @@ def main():
         if time.time() - t_train > budget:
             stop = True
 
+    if args.require_finished and epoch < planned:
+        # A release must not install a half-trained encoder: the checkpoint holds the run for the next session.
+        log(f"stopped by the time budget after epoch {epoch} of {planned}; {ckpt_path} holds the run: the same command goes on from it")
+        sys.exit(75)
     model.load_state_dict(best_state)
     model.eval()
     arrays = state_arrays(model)

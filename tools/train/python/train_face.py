@@ -13,6 +13,10 @@ face (1-s)·CE(FER2013 label) + s·CE(votes), the label alone where FER+ has no 
 the epoch by validation accuracy against the FER+ plurality label; both accuracies are logged every epoch, and
 <out>/metrics_ferplus.json scores the selected model against FER+.
 
+--minutes M stops after the epoch that ends past M minutes of this run (the checkpoint, one file with the best
+epoch's weights in it, holds the run); --require-finished then exits 75 without exporting, and --resume --resume-from
+<committed checkpoint> goes on from it in a fresh work folder: training that outlives a session.
+
 --camera-prob p: a training crop is replaced, at rate p, by one of its webcam-degraded copies (prepare-faces.ts
 --camera-copies K, the TypeScript webcamDegrade the evaluation's conditions are made of) before the usual flips,
 warps and brightness changes.
@@ -29,6 +33,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -241,6 +246,9 @@ def main():
     ap.add_argument("--init-from", default=None,
                     help="start from an exported tfjs model folder (e.g. public/models/face-encoder) instead of random weights")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume-from", default="", help="with --resume and no checkpoint in --work: start from this committed checkpoint file")
+    ap.add_argument("--minutes", type=float, default=0, help="stop after the epoch that ends past this many minutes of this run (0: no limit)")
+    ap.add_argument("--require-finished", action="store_true", help="exit 75 without exporting when --minutes stops the run early (releases)")
     ap.add_argument("--finalize", action="store_true",
                     help="no training: export <work>/best.pt (state, metrics, parity), e.g. when a run must stop early")
     ap.add_argument("--smoke", action="store_true", help="2 steps on whatever data is given (tests)")
@@ -289,8 +297,14 @@ def main():
     state = {"epoch": 0, "step": 0, "best_acc": -1.0, "total_steps": None, "elapsed": 0.0}
     ckpt_path = os.path.join(args.work, "ckpt.pt")
     best_path = os.path.join(args.work, "best.pt")
+    if args.resume and args.resume_from and not os.path.exists(ckpt_path) and os.path.exists(args.resume_from):
+        # A checkpoint committed at the end of an earlier session (the work folder did not survive it).
+        shutil.copyfile(args.resume_from, ckpt_path)
+        log(f"starting from the committed checkpoint {args.resume_from}")
     if (args.resume or args.finalize) and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
+        if "best_model" in ck and not os.path.exists(best_path):
+            torch.save(ck["best_model"], best_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
@@ -321,6 +335,7 @@ def main():
     run_started = time.time() - state["elapsed"]
     max_steps = 2 if args.smoke else None
     done = False
+    stopped_early = False
     while not done and not args.finalize and state["epoch"] < args.epochs:
         model.train()
         perm = torch.randperm(len(x_train), generator=gen)
@@ -383,7 +398,18 @@ def main():
             state["best_acc"] = acc
             torch.save(model.state_dict(), best_path)
             log(f"  new best val acc {acc:.4f} ({args.select})")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "gen": gen.get_state()}, ckpt_path)
+        # One file holds the whole run (the best epoch's weights too), so it can be committed and resumed elsewhere.
+        best_model = torch.load(best_path) if os.path.exists(best_path) else None
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "gen": gen.get_state(), "best_model": best_model}, ckpt_path)
+        if args.minutes and time.time() - started > args.minutes * 60 and not done and state["epoch"] < args.epochs:
+            stopped_early = True
+            log(f"this run's {args.minutes} min are up after epoch {state['epoch']}")
+            break
+
+    if stopped_early and args.require_finished:
+        # A release must not install a half-trained encoder: the checkpoint holds the run for the next session.
+        log(f"unfinished: {ckpt_path} holds the run; the same command goes on from it")
+        sys.exit(75)
 
     # Select by validation accuracy, export in eval mode (BN running statistics).
     model.load_state_dict(torch.load(best_path))
