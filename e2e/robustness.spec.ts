@@ -294,7 +294,10 @@ test('a truncated text encoder, corrupt face-detector weights and corrupt runtim
   await expect(page.locator('#message')).toContainText('Model file "text-encoder/onnx/model.onnx" is 1000000 bytes');
   await expect(page.locator('#message')).toContainText('truncated');
   await page.unroute('**/models/text-encoder/onnx/model.onnx');
+  // Each load below must fetch its damaged file: the loads before it kept the good files in the cache.
+  const forgetCachedFiles = () => page.evaluate(() => caches.delete('emolens-assets-v1'));
 
+  await forgetCachedFiles();
   await page.route('**/vendor/face-api/tiny_face_detector_model.bin', async (route) => {
     const response = await route.fetch();
     const body = Buffer.from(await response.body());
@@ -314,6 +317,7 @@ test('a truncated text encoder, corrupt face-detector weights and corrupt runtim
       body[body.length - 10] ^= 0xff;
       await route.fulfill({ response, body });
     });
+    await forgetCachedFiles();
     await page.goto('/?backend=wasm');
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
     await expect(page.locator('#message')).toContainText(`Runtime file "${file}" is corrupt`);

@@ -26,6 +26,12 @@ import { analyzeMediaFile, type FileAnalysis, type FileAnalysisOptions } from '.
 export { DEFAULT_CONFIG, mergeConfig, LABELS };
 export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SessionEnd, SpeechToText, FaceBox };
 export { AssetError } from './runtime/assets.ts';
+
+/**
+ * Deletes the models and runtimes this origin keeps between visits (the Cache API storage every recognizer shares);
+ * the next load downloads them again. True when there was a cache to delete.
+ */
+export { clearAssetCache as clearCache } from './runtime/assets.ts';
 export { InputError, LIMITS };
 export { WorkerError };
 export type { WorkerStatus };

@@ -7,7 +7,7 @@
  */
 import { LABELS } from '../labels.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
-import { AssetError, MediaAccessError, createRecognizer, openMedia, type EmoLensRecognizer, type EmoLensSession, type FrameEmotion, type Notice } from '../index.ts';
+import { AssetError, MediaAccessError, clearCache, createRecognizer, openMedia, type EmoLensRecognizer, type EmoLensSession, type FrameEmotion, type Notice } from '../index.ts';
 import type { Probabilities, TurnResult } from '../session/results.ts';
 import type { SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
@@ -327,6 +327,9 @@ $('start').addEventListener('click', () => { void start(); });
 $('file').addEventListener('change', () => { const f = ($('file') as HTMLInputElement).files?.[0]; if (f) void analyzeFile(f); });
 $('stop').addEventListener('click', () => { void stop(); });
 $('overlay').addEventListener('click', pickSpeakerFace);
+$('clear-cache').addEventListener('click', () => {
+  void clearCache().then((had) => { $('cache-status').textContent = had ? 'Cleared: the next visit downloads the models again.' : 'Nothing was cached.'; });
+});
 $('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!($('text') as HTMLInputElement).value.trim()) { showMessage('Type what was said first: empty text adds no turn.', 'info'); return; }

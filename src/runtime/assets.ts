@@ -2,6 +2,9 @@
  * Loads the model files EmoLens serves itself, checked against `models/manifest.json` (byte size and SHA-256),
  * with progress. A missing, truncated or corrupt file fails with an `AssetError` that names the file.
  * tfjs models load through `layersModelHandler`; Transformers.js loads through `fetch` (see `src/text/env.ts`).
+ * Verified files are kept in the browser's Cache API under their SHA-256 (`browserAssetCache`), so a second
+ * visit downloads none of them, a changed file (new hash in the manifest) is fetched again, and a cached copy
+ * that no longer matches its hash is dropped and fetched again.
  */
 import type * as tf from '@tensorflow/tfjs';
 
@@ -30,8 +33,50 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Where verified files are kept between visits, by the SHA-256 of their bytes. */
+export interface AssetCache {
+  get(sha256: string): Promise<ArrayBuffer | undefined>;
+  put(sha256: string, bytes: ArrayBuffer): Promise<void>;
+  delete(sha256: string): Promise<void>;
+}
+
+/** The Cache API storage every EmoLens page, Worker and version shares (entries are keyed by content, not URL). */
+export const ASSET_CACHE_NAME = 'emolens-assets-v1';
+
+/** Cache keys: URLs of the app's own origin that no server route answers (the Cache API wants a URL). */
+function cacheKey(sha256: string): string {
+  return new URL(`/__emolens-cache__/${sha256}`, globalThis.location?.origin ?? 'http://localhost').href;
+}
+
+/** The Cache API as an AssetCache, or undefined where there is none (Node, an insecure origin, some private modes). */
+export function browserAssetCache(): AssetCache | undefined {
+  if (typeof caches === 'undefined' || !globalThis.location) return undefined;
+  let opened: Promise<Cache> | undefined;
+  const open = () => (opened ??= caches.open(ASSET_CACHE_NAME));
+  return {
+    async get(sha256) {
+      const hit = await (await open()).match(cacheKey(sha256));
+      return hit ? hit.arrayBuffer() : undefined;
+    },
+    async put(sha256, bytes) {
+      await (await open()).put(cacheKey(sha256), new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) } }));
+    },
+    async delete(sha256) { await (await open()).delete(cacheKey(sha256)); },
+  };
+}
+
+/** Deletes every cached model and runtime file; true when there was a cache to delete. */
+export async function clearAssetCache(): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  return caches.delete(ASSET_CACHE_NAME);
+}
+
+/** What the cache did for this loader's files. */
+export interface CacheStats { hits: number; misses: number; replaced: number; files: Record<string, 'cache' | 'network'> }
+
 export class AssetLoader {
   private manifest?: AssetManifest;
+  readonly cacheStats: CacheStats = { hits: 0, misses: 0, replaced: 0, files: {} };
   /**
    * AssetErrors thrown through `verifiedFetch`: Transformers.js catches what its fetch throws and reports
    * "file was not found locally" instead, so `explain` puts the error that names the file back.
@@ -39,10 +84,16 @@ export class AssetLoader {
   private readonly swallowed: AssetError[] = [];
 
   /** @param baseUrl folder that holds manifest.json and the model folders, e.g. `/models/`. */
-  /** `label` names the kind of file in errors: "Model file", or "Runtime file" for the vendor folder. */
-  constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args), private readonly label = 'Model file') {
+  /**
+   * `label` names the kind of file in errors: "Model file", or "Runtime file" for the vendor folder. `cache`: where
+   * verified files are kept (default: the browser's Cache API where there is one; null: none).
+   */
+  constructor(readonly baseUrl: string, private readonly onProgress: ProgressCallback = () => {}, private readonly fetchImpl: typeof fetch = (...args) => fetch(...args), private readonly label = 'Model file', cache?: AssetCache | null) {
     if (!this.baseUrl.endsWith('/')) this.baseUrl += '/';
+    this.cache = cache === undefined ? browserAssetCache() : (cache ?? undefined);
   }
+
+  private readonly cache?: AssetCache;
 
   private error(file: string, detail: string): AssetError { return new AssetError(file, detail, this.label); }
 
@@ -62,12 +113,40 @@ export class AssetLoader {
     return (files ?? Object.keys(m.files)).reduce((n, f) => n + (m.files[f]?.bytes ?? 0), 0);
   }
 
-  /** Fetches `file` (relative to baseUrl), streaming progress, and checks it against the manifest. */
+  /**
+   * `file` (relative to baseUrl), checked against the manifest: from the cache when it holds the same bytes, else
+   * fetched with streaming progress (and then cached).
+   */
   async fetchVerified(file: string): Promise<ArrayBuffer> {
     const entry = (await this.loadManifest()).files[file];
     if (!entry) throw this.error(file, 'is not listed in manifest.json');
-    const url = this.baseUrl + file;
     this.onProgress({ status: 'initiate', file, loaded: 0, total: entry.bytes });
+    const cached = await this.fromCache(entry);
+    if (cached) {
+      this.cacheStats.hits++; this.cacheStats.files[file] = 'cache';
+      this.onProgress({ status: 'done', file, loaded: entry.bytes, total: entry.bytes });
+      return cached;
+    }
+    const bytes = await this.fromNetwork(file, entry);
+    this.cacheStats.misses++; this.cacheStats.files[file] = 'network';
+    // A full or unavailable cache costs the next visit a download, not this one its file.
+    await this.cache?.put(entry.sha256, bytes).catch(() => {});
+    return bytes;
+  }
+
+  /** The cached bytes of `entry` when they still match it; a copy that does not (disk corruption, a tampered cache) is dropped. */
+  private async fromCache(entry: ManifestEntry): Promise<ArrayBuffer | undefined> {
+    if (!this.cache) return undefined;
+    const bytes = await this.cache.get(entry.sha256).catch(() => undefined);
+    if (!bytes) return undefined;
+    if (bytes.byteLength === entry.bytes && (await sha256Hex(bytes)) === entry.sha256) return bytes;
+    this.cacheStats.replaced++;
+    await this.cache.delete(entry.sha256).catch(() => {});
+    return undefined;
+  }
+
+  private async fromNetwork(file: string, entry: ManifestEntry): Promise<ArrayBuffer> {
+    const url = this.baseUrl + file;
     let response: Response;
     try { response = await this.fetchImpl(url); } catch (e) { throw this.error(file, `could not be fetched from ${url}: ${(e as Error).message}`); }
     if (!response.ok) throw this.error(file, `is missing (HTTP ${response.status} for ${url})`);

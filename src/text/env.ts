@@ -51,7 +51,9 @@ export function configureTransformers(config: TransformersConfig = {}): void {
     env.backends.onnx.wasm.wasmPaths = wasmPaths;
     if (config.wasmBinary) env.backends.onnx.wasm.wasmBinary = config.wasmBinary;
   }
-  if (!isBrowser) env.useBrowserCache = false;
+  // The verified fetch keeps files in EmoLens' own cache, checked by hash on every read; Transformers.js' cache
+  // would hand a cached file back without that check.
+  if (!isBrowser || config.fetch) env.useBrowserCache = false;
   configured = { localModelPath, allowRemoteModels, wasmPaths };
 }
 

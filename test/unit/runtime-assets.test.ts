@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AssetError, AssetLoader, type ProgressEvent } from '../../src/runtime/assets.ts';
+import { AssetError, AssetLoader, type AssetCache, type ProgressEvent } from '../../src/runtime/assets.ts';
 import { writeManifest } from '../../tools/write-manifest.ts';
 import { diskSaver } from '../../tools/train/tfjs-disk.ts';
 
@@ -111,4 +111,36 @@ test('model bundles: each text encoder names its head and fusion, and a wrong pa
   // The compact encoder's head on the shipped encoder: refused when it loads, not as NaN in a turn.
   configureTransformers({ localModelPath: 'public/models/' });
   await assert.rejects(TextEmotionEncoder.load({ model: 'text-encoder', head: loader.layersModelHandler('text-head-compact') }), /the head reads \d+-d pooled features, encoder "text-encoder" gives 512-d/);
+});
+
+test('the cache: a verified file is kept under its hash and read back without a request; a damaged copy is fetched again and replaced', async () => {
+  // The Cache API is the browser's (e2e/cache.spec.ts); here the same AssetCache contract over a Map.
+  const store = new Map<string, ArrayBuffer>();
+  const cache: AssetCache = { get: async (k) => store.get(k), put: async (k, b) => { store.set(k, b.slice(0)); }, delete: async (k) => { store.delete(k); } };
+  let requests = 0;
+  const counting: typeof fetch = (...args) => { requests++; return fetch(...args); };
+  const first = new AssetLoader(base, undefined, counting, undefined, cache);
+  const bytes = new Uint8Array(await first.fetchVerified('a.bin'));
+  const manifestRequests = requests; // manifest.json + a.bin
+  assert.equal(store.size, 1);
+  const sha = [...store.keys()][0];
+  assert.equal(sha, (await first.loadManifest()).files['a.bin'].sha256);
+
+  const second = new AssetLoader(base, undefined, counting, undefined, cache);
+  assert.deepEqual(new Uint8Array(await second.fetchVerified('a.bin')), bytes);
+  assert.equal(requests, manifestRequests + 1, 'only the manifest was fetched again');
+  assert.deepEqual(second.cacheStats, { hits: 1, misses: 0, replaced: 0, files: { 'a.bin': 'cache' } });
+
+  // Damaged in the cache (same length, other bytes): dropped, fetched, cached right again.
+  store.set(sha, new Uint8Array(bytes.length).fill(1).buffer);
+  const third = new AssetLoader(base, undefined, counting, undefined, cache);
+  assert.deepEqual(new Uint8Array(await third.fetchVerified('a.bin')), bytes);
+  assert.deepEqual(third.cacheStats, { hits: 0, misses: 1, replaced: 1, files: { 'a.bin': 'network' } });
+  assert.deepEqual(new Uint8Array(store.get(sha)!), bytes);
+
+  // A corrupt download is never cached; a cache that cannot store (quota) does not fail the load.
+  await assert.rejects(third.fetchVerified('b.bin'), AssetError);
+  assert.equal(store.size, 1);
+  const full: AssetCache = { ...cache, put: async () => { throw new DOMException('quota', 'QuotaExceededError'); } };
+  assert.equal((await new AssetLoader(base, undefined, undefined, undefined, full).fetchVerified('tiny/model.json')).byteLength > 0, true);
 });
