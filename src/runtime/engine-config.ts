@@ -13,12 +13,14 @@ export interface EngineConfig {
   backend?: BackendName;
   /** Text encoder: one listed in models/bundles.json (a folder under modelsBaseUrl or a Transformers.js model id), which names its head and fusion. Default `text-encoder`. */
   textModel: string;
+  /** Which modalities' encoders load with the engine; the others load on their first use. Default: all three. */
+  modalities?: Record<'text' | 'audio' | 'face', boolean>;
 }
 
 export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({ modelsBaseUrl: '/models/', vendorBaseUrl: '/vendor/', textModel: 'text-encoder' });
 
-/** The engine's part of a configuration (a copy; `backend` only when one is forced). */
+/** The engine's part of a configuration (a copy; `backend` only when one is forced, `modalities` when given). */
 export function engineConfig(config: Readonly<EngineConfig>): EngineConfig {
-  const { modelsBaseUrl, vendorBaseUrl, backend, textModel } = config;
-  return backend === undefined ? { modelsBaseUrl, vendorBaseUrl, textModel } : { modelsBaseUrl, vendorBaseUrl, backend, textModel };
+  const { modelsBaseUrl, vendorBaseUrl, backend, textModel, modalities } = config;
+  return { modelsBaseUrl, vendorBaseUrl, textModel, ...(backend === undefined ? {} : { backend }), ...(modalities ? { modalities: { ...modalities } } : {}) };
 }

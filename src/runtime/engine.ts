@@ -1,6 +1,6 @@
 /**
- * The engine: picks the tfjs backend, loads the three encoders and the fusion (every file checked against the
- * manifest, with progress), and turns raw inputs (text, 16 kHz PCM, 48×48 face crops) into embeddings and fused
+ * The engine: picks the tfjs backend, loads the fusion and the encoders of the enabled modalities (every file
+ * checked against the manifest, with progress; the others load on first use), and turns raw inputs (text, 16 kHz PCM, 48×48 face crops) into embeddings and fused
  * turn results over a causal conversation.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -42,18 +42,24 @@ export type { ModalityEmbedding, TurnEngine };
 /** The voice-activity model in the vendor folder (setup-assets copies it from @ricky0123/vad-web). */
 export const SILERO_MODEL_FILE = 'silero/silero_vad_v5.onnx';
 
+type Encoders = { text: TextEmotionEncoder; audio: AudioEncoder; face: FaceEncoder };
+type ModalityName = keyof Encoders;
+
 export class Engine implements TurnEngine {
   readonly conversation: Conversation;
+  /** Each modality's encoder, loading or loaded: the enabled ones from the start, the others on first use. */
+  private readonly encoders: { [M in ModalityName]?: Promise<Encoders[M]> } = {};
+  /** onnxruntime's WASM binary, checked and handed to Transformers.js (the text encoder and Silero VAD run on it). */
+  private onnxRuntime?: Promise<void>;
 
   private constructor(
     readonly backend: BackendChoice,
     readonly loader: AssetLoader,
-    private readonly text: TextEmotionEncoder,
-    private readonly audio: AudioEncoder,
-    private readonly face: FaceEncoder,
+    private readonly bundle: Awaited<ReturnType<typeof readBundle>>,
     private readonly fusionParams: FusionParams,
     readonly fusionConfig: FusionConfig,
     private readonly vendor: AssetLoader,
+    private readonly o: EngineOptions,
   ) {
     this.conversation = new Conversation(fusionParams, fusionConfig);
   }
@@ -67,39 +73,67 @@ export class Engine implements TurnEngine {
     const loader = new AssetLoader(o.modelsBaseUrl, o.onProgress);
     const vendor = new AssetLoader(o.vendorBaseUrl, o.onProgress, undefined, 'Runtime file');
     await Promise.all([loader.loadManifest(), vendor.loadManifest()]);
-    // onnxruntime's 25 MB binary downloads while tfjs' backend starts.
-    const [backend, ortBinary] = await Promise.all([
+    const [backend, bundle] = await Promise.all([
       chooseBackend({ backend: o.backend, wasmPaths: `${o.vendorBaseUrl}tfjs-wasm/`, fetchWasm: (name) => vendor.fetchVerified(`tfjs-wasm/${name}`) }),
-      vendor.fetchVerified(`ort/${ORT_WASM_FILE}`),
+      readBundle(loader, o.textModel, { fusion: true }),
     ]);
-    configureTransformers({ localModelPath: o.modelsBaseUrl, wasmPaths: `${o.vendorBaseUrl}ort/`, fetch: loader.verifiedFetch, wasmBinary: ortBinary });
-    const bundle = await readBundle(loader, o.textModel, { fusion: true });
-    const [text, audio, face, fusion] = await Promise.all([
-      TextEmotionEncoder.load({ model: o.textModel, head: loader.layersModelHandler(bundle.head) }),
-      AudioEncoder.load(loader.layersModelHandler(bundle.audio)),
-      FaceEncoder.load(loader.layersModelHandler(bundle.face)),
-      loadFusionParams(loader.layersModelHandler(bundle.fusion!)),
-    ]).catch((error: unknown) => { throw loader.explain(error); });
-    // The fusion reads what these encoders give: a mismatch is a wrong bundle, said now rather than as NaN later.
-    const given = [text.embeddingSize, audio.dim, face.embeddingSize];
-    fusion.config.inputDims.forEach((want, m) => {
-      if (given[m] !== want) throw new Error(`The fusion reads ${want}-d ${MODALITY_NAMES[m]} embeddings, but the ${MODALITY_NAMES[m]} model of this bundle gives ${given[m]}-d (check bundles.json)`);
-    });
-    const engine = new Engine(backend, loader, text, audio, face, fusion.params, fusion.config, vendor);
-    await engine.warmUp();
+    const fusion = await loadFusionParams(loader.layersModelHandler(bundle.fusion!)).catch((error: unknown) => { throw loader.explain(error); });
+    const engine = new Engine(backend, loader, bundle, fusion.params, fusion.config, vendor, o);
+    try {
+      // Only what the page uses downloads now (a text-only widget fetches no face or voice model, and a face-only
+      // one no onnxruntime); a modality switched on later loads on its first turn.
+      const enabled = MODALITY_NAMES.filter((m) => o.modalities?.[m] ?? true);
+      await Promise.all(enabled.map((m) => engine.encoder(m)));
+      await engine.warmUp(enabled);
+    } catch (error) {
+      await engine.dispose().catch(() => undefined);
+      throw error;
+    }
     o.onProgress?.({ status: 'ready', file: '', loaded: 1, total: 1 });
     return engine;
   }
 
+  private ensureOnnxRuntime(): Promise<void> {
+    this.onnxRuntime ??= this.vendor.fetchVerified(`ort/${ORT_WASM_FILE}`).then((wasmBinary) => {
+      configureTransformers({ localModelPath: this.o.modelsBaseUrl, wasmPaths: `${this.o.vendorBaseUrl}ort/`, fetch: this.loader.verifiedFetch, wasmBinary });
+    }).catch((error: unknown) => { this.onnxRuntime = undefined; throw error; });
+    return this.onnxRuntime;
+  }
+
+  /** The encoder of modality `m`, loaded on the first call (a failed load is tried again on the next). */
+  private encoder<M extends ModalityName>(m: M): Promise<Encoders[M]> {
+    const slot = this.encoders as Record<ModalityName, Promise<Encoders[ModalityName]> | undefined>;
+    slot[m] ??= this.loadEncoder(m).catch((error: unknown) => { slot[m] = undefined; throw this.loader.explain(error); });
+    return slot[m] as Promise<Encoders[M]>;
+  }
+
+  private async loadEncoder(m: ModalityName): Promise<Encoders[ModalityName]> {
+    const { bundle, loader } = this;
+    const encoder = m === 'text'
+      ? await this.ensureOnnxRuntime().then(() => TextEmotionEncoder.load({ model: this.o.textModel, head: loader.layersModelHandler(bundle.head) }))
+      : m === 'audio' ? await AudioEncoder.load(loader.layersModelHandler(bundle.audio)) : await FaceEncoder.load(loader.layersModelHandler(bundle.face));
+    // The fusion reads what these encoders give: a mismatch is a wrong bundle, said now rather than as NaN later.
+    const index = MODALITY_NAMES.indexOf(m), want = this.fusionConfig.inputDims[index];
+    const given = encoder instanceof TextEmotionEncoder ? encoder.embeddingSize : encoder instanceof AudioEncoder ? encoder.dim : encoder.embeddingSize;
+    if (given !== want) {
+      await Promise.resolve(encoder.dispose());
+      throw new Error(`The fusion reads ${want}-d ${m} embeddings, but the ${m} model of this bundle gives ${given}-d (check bundles.json)`);
+    }
+    return encoder;
+  }
+
   /**
-   * Runs every model once on dummy input, so shader compilation (WebGPU/WebGL) and WASM instantiation happen at
-   * load time rather than inside the first live turn.
+   * Runs the loaded models once on dummy input, so shader compilation (WebGPU/WebGL) and WASM instantiation happen
+   * at load time rather than inside the first live turn.
    */
-  private async warmUp(): Promise<void> {
+  private async warmUp(modalities: readonly ModalityName[]): Promise<void> {
+    const has = (m: ModalityName) => modalities.includes(m);
     const [t, a, f] = await Promise.all([
-      this.embedText('hello'), this.embedAudio(new Float32Array(16000)), this.embedFaces([new Float32Array(48 * 48).fill(0.5)]).then((r) => r[0]),
+      has('text') ? this.embedText('hello') : undefined,
+      has('audio') ? this.embedAudio(new Float32Array(16000)) : undefined,
+      has('face') ? this.embedFaces([new Float32Array(48 * 48).fill(0.5)]).then((r) => r[0]) : undefined,
     ]);
-    await this.fuseDialogue([{ text: t.embedding, audio: a.embedding, face: f.embedding, quality: { audio: a.quality, face: f.quality }, speakerSlot: 0 }]);
+    await this.fuseDialogue([{ text: t?.embedding, audio: a?.embedding, face: f?.embedding, quality: { audio: a?.quality, face: f?.quality }, speakerSlot: 0 }]);
     this.voices.clear(); // the dummy clip is nobody's voice
   }
 
@@ -111,7 +145,8 @@ export class Engine implements TurnEngine {
     const trimmed = checkText(text);
     const started = performance.now();
     const context = options.context ?? this.conversation.results.filter((r) => r.transcript).map((r) => ({ speaker: r.speaker, text: r.transcript! }));
-    const [r] = await this.text.classify([this.text.formatTurn(options.speaker, trimmed, context)]);
+    const encoder = await this.encoder('text');
+    const [r] = await encoder.classify([encoder.formatTurn(options.speaker, trimmed, context)]);
     return { ...r, ms: performance.now() - started };
   }
 
@@ -125,14 +160,15 @@ export class Engine implements TurnEngine {
   async embedAudio(pcm16k: Float32Array, options: { speaker?: string } = {}): Promise<ModalityEmbedding> {
     checkAudio({ pcm: pcm16k, sampleRate: 16000 }, 'pcm16k');
     const started = performance.now();
-    const r = await this.audio.embed(extractAudioFeatures(pcm16k), this.voiceOf(options.speaker ?? ''));
+    const audio = await this.encoder('audio');
+    const r = await audio.embed(extractAudioFeatures(pcm16k), this.voiceOf(audio, options.speaker ?? ''));
     return { ...r, ms: performance.now() - started };
   }
 
-  private voiceOf(speaker: string): SpeakerNormalizer | undefined {
+  private voiceOf(audio: AudioEncoder, speaker: string): SpeakerNormalizer | undefined {
     let voice = this.voices.get(speaker);
     if (!voice) {
-      voice = this.audio.normalizer();
+      voice = audio.normalizer();
       if (!voice) return undefined;
       // A conversation has a few speakers; a caller inventing a name per turn must not make this grow without end.
       if (this.voices.size >= 64) this.voices.delete(this.voices.keys().next().value!);
@@ -144,7 +180,7 @@ export class Engine implements TurnEngine {
   async embedFaces(crops: Float32Array[]): Promise<ModalityEmbedding[]> {
     if (!crops.length) return [];
     const started = performance.now();
-    const rs = await this.face.embed(crops);
+    const rs = await (await this.encoder('face')).embed(crops);
     const ms = (performance.now() - started) / crops.length;
     return rs.map((r) => ({ ...r, ms }));
   }
@@ -183,8 +219,8 @@ export class Engine implements TurnEngine {
    */
   async voiceActivity(stream: string, frames: Float32Array | null): Promise<number[]> {
     if (frames === null) { this.vadStreams.delete(stream); return []; }
-    this.silero ??= this.vendor.fetchVerified(SILERO_MODEL_FILE)
-      .then((bytes) => SileroVad.load(ort as unknown as OrtRuntime, new Uint8Array(bytes), { executionProviders: ['wasm'] }))
+    this.silero ??= Promise.all([this.vendor.fetchVerified(SILERO_MODEL_FILE), this.ensureOnnxRuntime()])
+      .then(([bytes]) => SileroVad.load(ort as unknown as OrtRuntime, new Uint8Array(bytes), { executionProviders: ['wasm'] }))
       .catch((error: unknown) => { this.silero = undefined; throw error; });
     const model = await this.silero;
     let state = this.vadStreams.get(stream);
@@ -217,11 +253,11 @@ export class Engine implements TurnEngine {
 
   /** Frees every model (the text encoder's ONNX session is released asynchronously: awaited). */
   async dispose(): Promise<void> {
-    this.audio.dispose(); this.face.dispose();
     this.vadStreams.clear();
-    const silero = this.silero;
+    const silero = this.silero, encoders = Object.values(this.encoders) as Promise<{ dispose(): void | Promise<void> }>[];
     this.silero = undefined;
-    await Promise.all([this.text.dispose(), silero?.then((m) => m.dispose(), () => undefined)]);
+    for (const m of MODALITY_NAMES) delete this.encoders[m];
+    await Promise.all([...encoders.map((e) => e.then((x) => x.dispose(), () => undefined)), silero?.then((m) => m.dispose(), () => undefined)]);
     disposeParams(this.fusionParams);
     this.resetConversation();
   }
