@@ -1,6 +1,8 @@
 import { defineConfig, type Plugin } from 'vite';
-import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { extname, join, normalize, relative } from 'node:path';
+import { brotliCompressSync, constants as zlib, createBrotliCompress, createGzip, gzipSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeManifest } from './tools/write-manifest.ts';
 
 // COOP/COEP make the page cross-origin isolated, which threaded WASM (onnxruntime-web) needs.
@@ -9,11 +11,81 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-const TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.bin': 'application/octet-stream', '.jpg': 'image/jpeg' };
+const TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.bin': 'application/octet-stream', '.onnx': 'application/octet-stream', '.jpg': 'image/jpeg', '.html': 'text/html', '.css': 'text/css' };
+
+/** Files worth compressing for delivery: code, WASM, model weights and JSON (images are compressed already). */
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.wasm', '.json', '.bin', '.onnx', '.css', '.html', '.svg']);
+const MIN_COMPRESS_BYTES = 10_000;
+
+/**
+ * Writes `file.br` (brotli) and `file.gz` beside every compressible file of `dir` (skipping `skip` folders), where it
+ * saves at least 5 %: static hosts and the preview server send them to browsers that accept them. Brotli quality 6
+ * with a 16 MB window: onnxruntime's 26.9 MB WASM becomes 4.9 MB in 2.6 s here (quality 9: 4.6 MB in 9.5 s).
+ */
+function precompress(dir: string, skip: string[] = []): { files: number; bytes: number; br: number } {
+  const out = { files: 0, bytes: 0, br: 0 };
+  const walk = (folder: string): void => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (skip.includes(relative(dir, path))) continue;
+      if (statSync(path).isDirectory()) { walk(path); continue; }
+      if (!COMPRESSIBLE.has(extname(name)) || statSync(path).size < MIN_COMPRESS_BYTES) continue;
+      const raw = readFileSync(path);
+      const br = brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+      if (br.length > raw.length * 0.95) continue;
+      writeFileSync(`${path}.br`, br);
+      writeFileSync(`${path}.gz`, gzipSync(raw, { level: 6 }));
+      out.files++; out.bytes += raw.length; out.br += br.length;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function precompressOnBuild(dir: string, skip: string[] = []): Plugin {
+  return {
+    name: 'emolens-precompress',
+    apply: 'build',
+    enforce: 'post',
+    closeBundle() {
+      const started = Date.now();
+      const r = precompress(dir, skip);
+      console.log(`precompressed ${r.files} files in ${dir}: ${(r.bytes / 1e6).toFixed(1)} MB -> ${(r.br / 1e6).toFixed(1)} MB brotli (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    },
+  };
+}
+
+/** The encoding to send for a request: brotli where the browser takes it, else gzip, else none. */
+function pickEncoding(req: IncomingMessage): 'br' | 'gzip' | undefined {
+  const accepted = String(req.headers['accept-encoding'] ?? '');
+  return /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+}
+
+/**
+ * Preview server: a request for a file that has a precompressed twin gets the twin, with the original's type and
+ * `Content-Encoding`, `Vary: Accept-Encoding` and the isolation headers (Vite's static server knows neither).
+ */
+function servePrecompressed(root: string): Plugin {
+  const send = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const path = decodeURIComponent((req.url ?? '').split('?')[0]);
+    const encoding = pickEncoding(req);
+    const file = normalize(join(root, path));
+    if (!encoding || req.method !== 'GET' || !file.startsWith(normalize(root))) return next();
+    const twin = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
+    if (!existsSync(twin) || !existsSync(file)) return next();
+    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Content-Length', String(statSync(twin).size));
+    res.setHeader('Vary', 'Accept-Encoding');
+    for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
+    createReadStream(twin).pipe(res);
+  };
+  return { name: 'emolens-serve-precompressed', configurePreviewServer(server) { server.middlewares.use(send); } };
+}
 
 /**
  * Dev server only: serve public/vendor/ (onnxruntime-web's loader and WASM, tfjs WASM, face-api weights) byte for
- * byte. onnxruntime-web imports its .mjs loader dynamically; Vite's dev server would append `?import` and refuse a
+ * byte (compressed on the wire where the browser takes it). onnxruntime-web imports its .mjs loader dynamically; Vite's dev server would append `?import` and refuse a
  * public file. The production build copies public/ as is and needs nothing.
  */
 function serveVendorAsIs(): Plugin {
@@ -28,7 +100,12 @@ function serveVendorAsIs(): Plugin {
         if (!file.startsWith(join('public', 'vendor')) || !existsSync(file) || !statSync(file).isFile()) return next();
         res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
         for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
-        createReadStream(file).pipe(res);
+        // Compressed on the fly (fast settings: the dev server sends each file once per page load).
+        const encoding = COMPRESSIBLE.has(extname(file)) ? pickEncoding(req) : undefined;
+        if (!encoding) { createReadStream(file).pipe(res); return; }
+        res.setHeader('Content-Encoding', encoding);
+        res.setHeader('Vary', 'Accept-Encoding');
+        createReadStream(file).pipe(encoding === 'br' ? createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } }) : createGzip({ level: 4 })).pipe(res);
       });
     },
   };
@@ -98,7 +175,8 @@ const libraryBuild = defineConfig({
 });
 
 const appBuild = defineConfig({
-  plugins: [serveVendorAsIs()],
+  // dist/lib is the npm package's (the library build runs after this one): its users' servers compress it.
+  plugins: [serveVendorAsIs(), precompressOnBuild('dist', ['lib']), servePrecompressed('dist')],
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolation },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolation },
   // These packages ship their own WASM loaders; pre-bundling them breaks their relative file lookups.

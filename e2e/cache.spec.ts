@@ -1,7 +1,8 @@
 /**
- * Models and runtimes kept between visits: a second load of the demo fetches no model file and none of the runtime
- * binaries (they come from the Cache API, checked by hash), a cached file that was damaged is fetched again and
- * replaced, and the demo's button clears the cache.
+ * Delivery: large files go compressed (brotli twins written by the build), and models and runtimes are kept between
+ * visits: a second load of the demo fetches no model file and none of the runtime binaries (they come from the Cache
+ * API, checked by hash), a cached file that was damaged is fetched again and replaced, and the demo's button clears
+ * the cache.
  */
 import { expect, test, type Page } from '@playwright/test';
 
@@ -19,6 +20,25 @@ async function load(page: Page): Promise<string[]> {
 
 /** Files the loaders fetch themselves (checked and cached); the runtimes' JavaScript glue is imported as modules instead. */
 const cachedKind = (path: string) => /^\/models\/(?!manifest\.json$)/.test(path) || /^\/vendor\/.*\.(wasm|onnx|bin)$/.test(path) || /^\/vendor\/face-api\/.*\.json$/.test(path);
+
+test('compressed delivery: the preview server sends the brotli twin of a large file, with its type, to a browser that takes it', async ({ page }) => {
+  const served: { path: string; encoding?: string; type?: string; bytes: number }[] = [];
+  page.context().on('requestfinished', async (r) => {
+    const response = await r.response();
+    if (!response) return;
+    const { pathname } = new URL(r.url());
+    served.push({ path: pathname, encoding: response.headers()['content-encoding'], type: response.headers()['content-type'], bytes: (await r.sizes()).responseBodySize });
+  });
+  await load(page);
+  const ort = served.find((s) => s.path.endsWith('.asyncify.wasm') || s.path.endsWith('.jsep.wasm'));
+  expect(ort, served.map((s) => s.path).join(', ')).toBeTruthy();
+  expect(ort!.encoding).toBe('br');
+  expect(ort!.type).toBe('application/wasm');
+  // onnxruntime's 26.9 MB WASM arrives as about 5 MB.
+  expect(ort!.bytes).toBeLessThan(8_000_000);
+  const total = served.reduce((n, s) => n + s.bytes, 0);
+  console.log(`first visit: ${(total / 1e6).toFixed(1)} MB as served in ${served.length} responses (${served.filter((s) => s.encoding).length} compressed)`);
+});
 
 test('a second visit downloads no model, a damaged cached file is replaced, the button clears the cache', async ({ page }) => {
   test.setTimeout(300_000);
