@@ -8,6 +8,7 @@
  *   fps      faces analysed per second in that minute (the live face path's rate)
  *   turns    fused turns in that minute; errors: error messages the page showed in that minute
  *   dom      element count of the page
+ *   long tasks  tasks that blocked the page's thread for over 50 ms in that minute (PerformanceObserver), and the longest
  * Writes bench/results/soak-<timestamp>.json and bench/results/soak-latest.md. Needs `npm run build` first (the
  * npm script does not build: a soak measures what is built). Exits 1 if the tensor count grew or turns stopped.
  *
@@ -69,7 +70,7 @@ if (await page.evaluate(() => document.body.dataset.ready) !== 'true') throw new
 await page.locator('#start').click();
 await page.waitForFunction(() => (window as any).emolensDemo.running, undefined, { timeout: 60_000 });
 
-interface Sample { minute: number; rssMb: number; pageHeapMb: number; workerHeapMb: number; tensors: number; fps: number; turns: number; errors: number; dom: number }
+interface Sample { minute: number; rssMb: number; pageHeapMb: number; workerHeapMb: number; tensors: number; fps: number; turns: number; errors: number; dom: number; longTasks: number; longestTaskMs: number }
 const samples: Sample[] = [];
 type Counters = { faces: number; turns: number; errors: number };
 const counters = (): Promise<Counters> => page.evaluate(() => { const d = (window as any).emolensDemo; return { faces: d.faces, turns: d.turns.length, errors: d.errors.length }; });
@@ -105,7 +106,7 @@ const typer = setInterval(() => {
   }).catch(() => {});
 }, typeEveryS * 1000);
 
-console.log('minute  rss MB  page heap MB  worker heap MB  tensors  fps   turns  errors  dom');
+console.log('minute  rss MB  page heap MB  worker heap MB  tensors  fps   turns  errors  dom  long tasks (longest ms)');
 for (let minute = 1; minute <= minutes; minute++) {
   await new Promise((r) => setTimeout(r, Math.max(0, started + minute * 60_000 - Date.now())));
   const now = await counters();
@@ -116,10 +117,14 @@ for (let minute = 1; minute <= minutes; minute++) {
     tensors: await page.evaluate(() => (window as any).emolensDemo.tensors()),
     fps: (now.faces - last.faces) / seconds, turns: now.turns - last.turns, errors: now.errors - last.errors,
     dom: await page.evaluate(() => document.getElementsByTagName('*').length),
+    ...(await page.evaluate((since) => {
+      const tasks = ((window as any).emolensDemo.longTasks as { at: number; ms: number }[]).filter((t) => t.at >= since);
+      return { longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks.map((t) => t.ms)) };
+    }, await page.evaluate((ago) => performance.now() - ago, nowAt - lastAt))),
   };
   samples.push(sample);
   last = now; lastAt = nowAt;
-  console.log(`${String(minute).padStart(6)}  ${sample.rssMb.toFixed(0).padStart(6)}  ${sample.pageHeapMb.toFixed(1).padStart(12)}  ${sample.workerHeapMb.toFixed(1).padStart(14)}  ${String(sample.tensors).padStart(7)}  ${sample.fps.toFixed(2).padStart(4)}  ${String(sample.turns).padStart(6)}  ${String(sample.errors).padStart(6)}  ${String(sample.dom).padStart(4)}`);
+  console.log(`${String(minute).padStart(6)}  ${sample.rssMb.toFixed(0).padStart(6)}  ${sample.pageHeapMb.toFixed(1).padStart(12)}  ${sample.workerHeapMb.toFixed(1).padStart(14)}  ${String(sample.tensors).padStart(7)}  ${sample.fps.toFixed(2).padStart(4)}  ${String(sample.turns).padStart(6)}  ${String(sample.errors).padStart(6)}  ${String(sample.dom).padStart(4)}  ${sample.longTasks} (${sample.longestTaskMs.toFixed(0)})`);
 }
 clearInterval(typer);
 const errorTexts = await page.evaluate(() => (window as any).emolensDemo.errors.slice(-20));
@@ -138,11 +143,11 @@ const summary = {
 mkdirSync('bench/results', { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 writeFileSync(`bench/results/soak-${stamp}.json`, JSON.stringify({ samples, summary }, null, 1) + '\n');
-const rows = samples.map((s) => `| ${s.minute} | ${s.rssMb.toFixed(0)} | ${s.pageHeapMb.toFixed(1)} | ${s.workerHeapMb.toFixed(1)} | ${s.tensors} | ${s.fps.toFixed(2)} | ${s.turns} | ${s.errors} | ${s.dom} |`);
+const rows = samples.map((s) => `| ${s.minute} | ${s.rssMb.toFixed(0)} | ${s.pageHeapMb.toFixed(1)} | ${s.workerHeapMb.toFixed(1)} | ${s.tensors} | ${s.fps.toFixed(2)} | ${s.turns} | ${s.errors} | ${s.dom} | ${s.longTasks} (${s.longestTaskMs.toFixed(0)} ms) |`);
 writeFileSync('bench/results/soak-latest.md', [
   `# Soak: the live demo for ${minutes} minutes (${stamp})`, '',
   `Build: ${build}. Fake camera (one face) and microphone (two sentences, looped), WASM backend, a typed turn every ${typeEveryS} s. Command: \`npm run soak -- --minutes ${minutes}\`.`, '',
-  '| minute | RSS MB (Chromium tree) | page heap MB | worker heap MB | tensors | faces/s | turns | errors | DOM elements |', '|---|---|---|---|---|---|---|---|---|', ...rows, '',
+  '| minute | RSS MB (Chromium tree) | page heap MB | worker heap MB | tensors | faces/s | turns | errors | DOM elements | page long tasks (longest) |', '|---|---|---|---|---|---|---|---|---|---|', ...rows, '',
   `Second half: RSS ${summary.rssGrowthMb >= 0 ? '+' : ''}${summary.rssGrowthMb.toFixed(0)} MB, page heap ${summary.pageHeapGrowthMb >= 0 ? '+' : ''}${summary.pageHeapGrowthMb.toFixed(1)} MB, worker heap ${summary.workerHeapGrowthMb >= 0 ? '+' : ''}${summary.workerHeapGrowthMb.toFixed(1)} MB; tensors ${summary.tensorGrowth >= 0 ? '+' : ''}${summary.tensorGrowth} over the run; faces/s ${summary.fpsFirst.toFixed(2)} → ${summary.fpsLast.toFixed(2)}; ${summary.turns} turns, ${summary.errors} error messages, ${pageErrors.length} uncaught page errors.`, '',
 ].join('\n'));
 console.log(JSON.stringify(summary, null, 1));

@@ -24,9 +24,18 @@ const forceCaptureFallback = params.get('capture') === 'video-element';
 /** What the e2e tests and curious developers can read from the console. */
 interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undefined; turns: TurnResult[]; faces: number; errors: string[]; workerEvents: string[]; notices: string[]; running: boolean; tracks: () => MediaStreamTrack[]; tensors: () => Promise<number>; file?: Record<string, unknown>;
   /** The track ids of each recent frame's faces (the latest 500 frames). */
-  frameTracks: number[][] }
-const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, frameTracks: [], errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
+  frameTracks: number[][];
+  /** Tasks over 50 ms on this page's thread since it opened (the latest 1,000): when, and how long (ms). */
+  longTasks: { at: number; ms: number }[] }
+const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, frameTracks: [], longTasks: [], errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
+// The page's thread should only capture and draw: every task that blocks it for over 50 ms is counted (Chromium).
+if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) handle.longTasks.push({ at: e.startTime, ms: e.duration });
+    if (handle.longTasks.length > 1000) handle.longTasks.splice(0, handle.longTasks.length - 1000);
+  }).observe({ type: 'longtask', buffered: true });
+}
 
 let recognizer: EmoLensRecognizer | undefined;
 let stream: MediaStream | undefined;
