@@ -70,9 +70,9 @@ function servePrecompressed(root: string): Plugin {
     const path = decodeURIComponent((req.url ?? '').split('?')[0]);
     const encoding = pickEncoding(req);
     const file = normalize(join(root, path));
-    if (!encoding || req.method !== 'GET' || !file.startsWith(normalize(root))) return next();
+    if (!encoding || req.method !== 'GET' || !file.startsWith(normalize(root))) { next(); return; }
     const twin = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
-    if (!existsSync(twin) || !existsSync(file)) return next();
+    if (!existsSync(twin) || !existsSync(file)) { next(); return; }
     res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Content-Encoding', encoding);
     res.setHeader('Content-Length', String(statSync(twin).size));
