@@ -17,7 +17,7 @@ const PORT = 4174;
 const ROOT = resolve('.');
 
 const MAIN_TS = `
-import { createRecognizer, LABELS, type EmotionResult, type FrameEmotion } from 'emolens';
+import { createRecognizer, LABELS, readSessionExport, type EmotionResult, type FrameEmotion } from 'emolens';
 
 async function run() {
   const recognizer = await createRecognizer({ backend: 'wasm' });
@@ -55,6 +55,9 @@ async function run() {
   const t0 = performance.now();
   while ((turns.length < 1 || frames.filter((f) => f.face).length < 3) && performance.now() - t0 < 120000) await new Promise((r) => setTimeout(r, 250));
   await session.stop();
+  // The session as data: its turns and, asked for, every face of every frame, in CSV; read back by the same module.
+  const exported = readSessionExport(session.export('csv', { frames: true }));
+  const exportedCounts = { turns: exported.turns.length, frames: exported.frames?.length ?? 0, faces: frames.reduce((n, f) => n + f.faces.length, 0), firstLabel: exported.turns[0]?.label };
   // After stop() the session reads nothing more, even while the caller's tracks still run.
   const framesAtStop = frames.length;
   await new Promise((r) => setTimeout(r, 1500));
@@ -66,7 +69,7 @@ async function run() {
   const backend = recognizer.backend.backend;
   await recognizer.dispose();
   const afterDispose = await recognizer.analyzeText('hello').then(() => 'answered', (e: Error) => e.message);
-  return { backend, labels: [...LABELS], text, audio, frame, blank, fromCanvas, fromVideoFrame, videoFrameStillOpen, fromBuffer, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsBeforeSession, tensorsAfterSession, tensorsAfterTurn, afterDispose, framesAfterStop };
+  return { backend, labels: [...LABELS], text, audio, frame, blank, fromCanvas, fromVideoFrame, videoFrameStillOpen, fromBuffer, errors, frames: frames.length, faces: frames.filter((f) => f.face).length, turns, tensorsBeforeSession, tensorsAfterSession, tensorsAfterTurn, afterDispose, framesAfterStop, exportedCounts };
 }
 (window as any).emolensResult = run().catch((e) => ({ failed: String(e?.stack ?? e) }));
 `;
@@ -146,6 +149,9 @@ test('the packed library installs into a fresh Vite project, type-checks, and an
   expect(result.turns.length).toBeGreaterThanOrEqual(1);
   expect(result.turns[0].modalities.audio).toBeDefined();
   expect(result.framesAfterStop, 'no frame analysed after stop()').toBe(0);
+  expect(result.exportedCounts.turns, 'the export holds every turn of the session').toBe(result.turns.length);
+  expect(result.exportedCounts.firstLabel).toBe(result.turns[0].label);
+  expect(result.exportedCounts.frames, 'and every face of every frame').toBe(result.exportedCounts.faces);
   expect(result.tensorsAfterSession, 'a live session (frames and turns) leaves no tensors behind').toBe(result.tensorsBeforeSession);
   expect(result.tensorsAfterTurn, 'one more turn leaves no tensors behind').toBe(result.tensorsAfterSession);
   expect(result.afterDispose).toContain('disposed');

@@ -22,10 +22,12 @@ import { toProbabilities, type FaceWindow } from './session/turn.ts';
 import type { Probabilities, TurnResult } from './session/results.ts';
 import type { SpeechToText } from './stt/speech-to-text.ts';
 import { analyzeMediaFile, type FileAnalysis, type FileAnalysisOptions } from './session/file-analysis.ts';
+import { sessionToCsv, sessionToJson, type SessionFrame } from './session/export.ts';
 
 export { DEFAULT_CONFIG, mergeConfig, LABELS };
 export type { EmoLensConfig, EmoLensOptions, Label, Modality, Probabilities, TurnResult, BackendChoice, Notice, SessionEnd, SpeechToText, FaceBox };
 export { AssetError } from './runtime/assets.ts';
+export { readSessionExport, sessionToCsv, sessionToJson, SessionFileError, SESSION_SCHEMA_VERSION, type SessionExport, type SessionFrame, type SessionTurn } from './session/export.ts';
 
 /**
  * Deletes the models and runtimes this origin keeps between visits (the Cache API storage every recognizer shares);
@@ -448,6 +450,9 @@ export type FileOptions = Pick<FileAnalysisOptions, 'speaker' | 'framesPerSecond
 
 type SessionEvents = { frame: FrameEmotion; turn: EmotionResult; notice: Notice; end: SessionEnd };
 
+/** Frame results a session keeps for export (several faces at ~6 frames a second: hours of them). */
+const MAX_EXPORTED_FRAMES = 100_000;
+
 /** A running stream analysis; create it with `recognizer.startSession(stream)`. */
 export class EmoLensSession {
   private live?: LiveSession;
@@ -494,7 +499,12 @@ export class EmoLensSession {
       speakerTrack: () => this.speakerTrack,
     }, (live) => {
       // Listeners before the session starts, so its first notices are not lost.
-      live.on('turn', (r) => { turnSmoother.setFactor(options().smoothing); this.emit('turn', smoothed(turnSmoother, r)); });
+      live.on('turn', (r) => {
+        turnSmoother.setFactor(options().smoothing);
+        const result = smoothed(turnSmoother, r);
+        this.turns.push(result);
+        this.emit('turn', result);
+      });
       live.on('notice', (n) => this.emit('notice', n));
       // Every track ended: the session has stopped itself; tell the caller, then let go of it.
       live.on('end', (e) => { this.live = undefined; this.onStopped?.(); this.emit('end', e); });
@@ -512,6 +522,8 @@ export class EmoLensSession {
           return { trackId, box, ...argmax(probabilities), probabilities, raw };
         });
         const { box: _, trackId: __, ...main } = faces[0];
+        for (const face of faces) this.frames.push({ trackId: face.trackId, timestamp: base.timestamp, label: face.label, confidence: face.confidence, probabilities: face.probabilities, box: face.box });
+        if (this.frames.length > MAX_EXPORTED_FRAMES) this.frames.splice(0, this.frames.length - MAX_EXPORTED_FRAMES);
         this.emit('frame', { ...base, face: true, ...main, faces, timings: { detectMs: o.ms, faceMs: f.faceMs } });
       });
     });
@@ -527,6 +539,21 @@ export class EmoLensSession {
   }
 
   private speakerTrack?: number;
+  private readonly turns: EmotionResult[] = [];
+  private readonly frames: SessionFrame[] = [];
+
+  /**
+   * The session as data (schema `emolens-session` v1, src/session/export.ts): every turn, and with `frames` every
+   * face of every analysed frame (the latest 100,000), as JSON or CSV. Nothing is stored anywhere else.
+   */
+  export(format: 'json' | 'csv' = 'json', options: { frames?: boolean } = {}): string {
+    if (format !== 'json' && format !== 'csv') throw new InputError('format', `must be 'json' or 'csv', got ${JSON.stringify(format)}`);
+    const frames = options.frames ? this.frames : undefined;
+    return format === 'json' ? sessionToJson(this.turns, frames) : sessionToCsv(this.turns, frames);
+  }
+
+  /** Forgets every result this session holds (its turns and frames); it goes on running. */
+  forget(): void { this.turns.length = 0; this.frames.length = 0; }
 
   /** Which capture path the camera uses ('webcodecs' or 'video-element'), if it reads video. */
   get capturePath(): string | undefined { return this.live?.capturePath; }

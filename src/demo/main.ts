@@ -7,7 +7,7 @@
  */
 import { LABELS } from '../labels.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
-import { AssetError, MediaAccessError, clearCache, createRecognizer, openMedia, type EmoLensRecognizer, type EmoLensSession, type FrameEmotion, type Notice } from '../index.ts';
+import { AssetError, MediaAccessError, clearCache, createRecognizer, readSessionExport, sessionToCsv, sessionToJson, openMedia, type EmoLensRecognizer, type EmoLensSession, type FrameEmotion, type Notice } from '../index.ts';
 import type { Probabilities, TurnResult } from '../session/results.ts';
 import type { SpeechToText } from '../stt/speech-to-text.ts';
 import { WebSpeechToText } from '../stt/web-speech.ts';
@@ -26,7 +26,9 @@ interface DemoHandle { recognizer?: EmoLensRecognizer; vad: () => string | undef
   /** The track ids of each recent frame's faces (the latest 500 frames). */
   frameTracks: number[][];
   /** Tasks over 50 ms on this page's thread since it opened (the latest 1,000): when, and how long (ms). */
-  longTasks: { at: number; ms: number }[] }
+  longTasks: { at: number; ms: number }[];
+  /** Turns shown from an opened export. */
+  opened?: number }
 const handle: DemoHandle = { vad: () => session?.vad, turns: [], faces: 0, frameTracks: [], longTasks: [], errors: [], workerEvents: [], notices: [], running: false, tracks: () => stream?.getTracks() ?? [], tensors: async () => (await recognizer?.tensors()) ?? 0 };
 (window as unknown as { emolensDemo: DemoHandle }).emolensDemo = handle;
 // The page's thread should only capture and draw: every task that blocks it for over 50 ms is counted (Chromium).
@@ -207,6 +209,35 @@ async function clearConversation(): Promise<void> {
   drawTimeline($('timeline') as unknown as SVGSVGElement, []);
 }
 
+/** The conversation shown (every turn of this page's session) as a file the browser saves. */
+function download(format: 'json' | 'csv'): void {
+  if (!handle.turns.length) { $('export-status').textContent = 'No turn yet: nothing to download.'; return; }
+  const text = format === 'json' ? sessionToJson(handle.turns) : sessionToCsv(handle.turns);
+  const url = URL.createObjectURL(new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url; a.download = `emolens-session-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.${format}`;
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  $('export-status').textContent = `${handle.turns.length} turns downloaded as ${format.toUpperCase()}.`;
+}
+
+/** Shows an exported session again (list, charts): no model is needed, so it works before they load or without them. */
+async function openExport(file: File): Promise<void> {
+  if (handle.running) { showMessage('Stop the camera and microphone first: an opened file replaces the conversation shown.', 'info'); return; }
+  const input = $('open-export') as HTMLInputElement;
+  try {
+    const data = readSessionExport(await file.text());
+    await clearConversation();
+    for (const turn of data.turns) showTurn(turn);
+    $('export-status').textContent = `${file.name}: ${data.turns.length} turns shown (an export, not analysed again).`;
+    handle.opened = data.turns.length;
+  } catch (error) {
+    showMessage(`Could not open ${file.name}: ${(error as Error).message}`);
+  } finally {
+    input.value = '';
+  }
+}
+
 /** File mode: a new conversation from the chosen recording, analysed offline with a progress bar. */
 async function analyzeFile(file: File): Promise<void> {
   if (handle.running) { showMessage('Stop the camera and microphone first: file mode starts a new conversation.', 'info'); return; }
@@ -336,6 +367,9 @@ $('start').addEventListener('click', () => { void start(); });
 $('file').addEventListener('change', () => { const f = ($('file') as HTMLInputElement).files?.[0]; if (f) void analyzeFile(f); });
 $('stop').addEventListener('click', () => { void stop(); });
 $('overlay').addEventListener('click', pickSpeakerFace);
+$('export-json').addEventListener('click', () => download('json'));
+$('export-csv').addEventListener('click', () => download('csv'));
+$('open-export').addEventListener('change', () => { const f = ($('open-export') as HTMLInputElement).files?.[0]; if (f) void openExport(f); });
 $('clear-cache').addEventListener('click', () => {
   void clearCache().then((had) => { $('cache-status').textContent = had ? 'Cleared: the next visit downloads the models again.' : 'Nothing was cached.'; });
 });

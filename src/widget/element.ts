@@ -6,12 +6,13 @@
  *
  * Attributes (reflected): modalities="text audio face", backend, smoothing, models (models base URL),
  * vendor (runtimes base URL), mode="full|compact", speaker.
- * Properties: `recognizer`, `lastResult`, `lastFrame`, `turns`, `state`, `tracks`.
+ * Properties: `recognizer`, `lastResult`, `lastFrame`, `turns`, `state`, `tracks`. Method `export('json' | 'csv')`:
+ * the turns so far in the session export schema (src/session/export.ts).
  * Events: ready, progress, emotion (per analysed frame), utterance (per turn), error, permissionchange.
  * Theming: CSS custom properties --emolens-accent, --emolens-bg, --emolens-fg, --emolens-muted, --emolens-font,
  * --emolens-radius; parts: panel, status, indicator, button, label, bars, text-input, turns.
  */
-import { createRecognizer, LABELS, openMedia, MediaAccessError, type EmoLensRecognizer, type EmoLensSession, type EmotionResult, type FrameEmotion, type Modality, type Probabilities } from '../index.ts';
+import { createRecognizer, LABELS, openMedia, MediaAccessError, sessionToCsv, sessionToJson, type EmoLensRecognizer, type EmoLensSession, type EmotionResult, type FrameEmotion, type Modality, type Probabilities } from '../index.ts';
 import type { ProgressEvent as AssetProgress } from '../runtime/assets.ts';
 import { isBackendName } from '../runtime/backend-names.ts';
 import { argmax } from '../session/smoothing.ts';
@@ -222,6 +223,12 @@ export class EmoLensRecognizerElement extends HTMLElement {
    * Opens the camera and microphone (the enabled ones) and starts analysing. Browsers only grant this inside a
    * user gesture: call it from a click handler, or let the user press the widget's Start button.
    */
+  /** The turns so far as a session export (schema `emolens-session` v1), JSON or CSV. */
+  export(format: 'json' | 'csv' = 'json'): string {
+    if (format !== 'json' && format !== 'csv') throw new TypeError(`export: format must be 'json' or 'csv', got ${JSON.stringify(format)}`);
+    return format === 'json' ? sessionToJson(this.turns) : sessionToCsv(this.turns);
+  }
+
   async start(): Promise<void> {
     if (this.stream || this.starting) return;
     // Checked first: the gesture's activation is transient and must not be spent waiting for the models.
