@@ -5,6 +5,7 @@
  * the cache.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 
 const CACHE = 'emolens-assets-v1';
 
@@ -69,7 +70,7 @@ test('a second visit downloads no model, a damaged cached file is replaced, the 
   }, { name: CACHE, sha: damaged });
   expect(repaired, 'the cache holds the right bytes again').toBe(damaged);
   // The face path works on the repaired weights: a typed turn and the camera's face give results.
-  await page.locator('#start').click();
+  await startLive(page);
   await page.waitForFunction(() => (window as any).emolensDemo.faces >= 2, undefined, { timeout: 120_000 });
   await page.locator('#stop').click();
 

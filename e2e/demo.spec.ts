@@ -4,6 +4,7 @@
  * seven labels, the face path finds the face, Stop releases the tracks, and no request leaves the origin.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 import { nodeFusion } from './node-fusion.ts';
 import { RECORDING } from '../playwright.config.ts';
 
@@ -41,7 +42,7 @@ for (const backend of ['webgpu', 'wasm']) {
     await expect(page.locator('#face-backend')).toContainText('face-api on');
     // What the first spoken sentence says; it is attached to the first voice turn.
     await page.locator('#text').fill('I am so happy to see you again, this is wonderful!');
-    await page.locator('#start').click();
+    await startLive(page);
     await expect(page.locator('#live-indicator')).toBeVisible();
 
     await page.waitForFunction(() => (window as any).emolensDemo.turns.length >= 2, undefined, { timeout: 180_000 });
@@ -84,7 +85,7 @@ for (const backend of ['webgpu', 'wasm']) {
 test('the <video> fallback capture path delivers frames to the face path when WebCodecs is not used', async ({ page }) => {
   await page.goto('/?backend=wasm&capture=video-element');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
-  await page.locator('#start').click();
+  await startLive(page);
   await page.waitForFunction(() => (window as any).emolensDemo.faces >= 3, undefined, { timeout: 120_000 });
   await expect(page.locator('#fps')).toContainText('video-element', { timeout: 10_000 });
   await page.locator('#stop').click();

@@ -8,6 +8,7 @@
  * replaces getUserMedia with a function that throws the DOMException Chromium throws in that case.
  */
 import { chromium, expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 import { BASE_ARGS, BLANK_VIDEO, SILENT_AUDIO } from '../playwright.config.ts';
 
 const ORIGIN = 'http://127.0.0.1:4173';
@@ -22,8 +23,40 @@ async function pageWith(args: string[]): Promise<{ page: Page; close: () => Prom
 async function openAndStart(page: Page): Promise<void> {
   await page.goto(`${ORIGIN}/?backend=wasm`);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
-  await page.locator('#start').click();
+  await startLive(page);
 }
+
+test('the consent dialog says what is analysed and that nothing leaves the page, before any device is asked for; Not now opens nothing', async ({ page }) => {
+  await page.addInitScript(() => {
+    const asked = { n: 0 };
+    (window as any).devicesAsked = asked;
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) => { asked.n++; return real(constraints); };
+  });
+  await page.goto('/?backend=wasm');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
+  await page.locator('#start').click();
+  const dialog = page.locator('#consent');
+  await expect(dialog).toBeVisible();
+  for (const words of ['face', 'voice', 'words', 'on this device', 'no image, sound or text leaves it', 'nothing is stored unless you download it', 'expression estimates']) await expect(dialog).toContainText(words);
+  expect(await page.evaluate(() => (window as any).devicesAsked.n), 'no device asked for while the dialog is open').toBe(0);
+  await page.locator('#consent-cancel').click();
+  await expect(page.locator('#message')).toContainText('Nothing was opened');
+  await expect(page.locator('#start')).toBeEnabled();
+  expect(await page.evaluate(() => (window as any).devicesAsked.n)).toBe(0);
+  // Asked again on the next Start; accepted, the devices open and the live sign shows.
+  await page.locator('#start').click();
+  await expect(dialog).toBeVisible();
+  await page.locator('#consent-accept').click();
+  await expect(page.locator('#live-indicator')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).devicesAsked.n)).toBe(1);
+  await page.locator('#stop').click();
+  // Once agreed in this page, Start opens the devices straight away.
+  await page.locator('#start').click();
+  await expect(page.locator('#live-indicator')).toBeVisible();
+  await expect(dialog).toBeHidden();
+  await page.locator('#stop').click();
+});
 
 test('a refused camera/microphone permission says how to allow it, and Start stays available', async () => {
   const { page, close } = await pageWith(['--use-fake-device-for-media-stream']);

@@ -1,6 +1,6 @@
 /**
- * The session as data: the demo downloads its turns as JSON and CSV, and a page that cannot load any model opens
- * either file and shows the same turns again (list and charts).
+ * The session as data: the demo downloads its turns as JSON and CSV, "Forget this session" leaves no result in the
+ * page, and a page that cannot load any model opens either file and shows the same turns again (list and charts).
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
@@ -28,6 +28,14 @@ test('export the turns as JSON and CSV, then open each in a page without models:
   const csv = await downloaded(page, '#export-csv');
   expect(JSON.parse(json).schema).toBe('emolens-session');
   expect(csv.split('\r\n')[0]).toMatch(/^kind,index,timestamp,/);
+
+  // "Forget this session": no result is left in the page (the downloads above are what the user kept).
+  await page.locator('#forget').click();
+  await expect(page.locator('#export-status')).toContainText('Forgotten');
+  expect(await shownTurns(page)).toEqual([]);
+  await expect(page.locator('#turns .turn')).toHaveCount(0);
+  await page.locator('#export-json').click();
+  await expect(page.locator('#export-status')).toContainText('nothing to download');
 
   // A second page whose model requests all fail: opening an export needs none.
   const offline = await browser.newPage();

@@ -4,6 +4,7 @@
  * user clicks the other one; per-frame work leaves no tensor behind.
  */
 import { chromium, expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 import { BASE_ARGS, FAKE_AUDIO, TWO_FACES_VIDEO } from '../playwright.config.ts';
 
 const ORIGIN = 'http://127.0.0.1:4173';
@@ -24,7 +25,7 @@ test('two faces: two stable tracks, both drawn; a click makes the smaller one th
     const page = await browser.newPage();
     await page.goto(`${ORIGIN}/?backend=wasm`);
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
-    await page.locator('#start').click();
+    await startLive(page);
     await expect(page.locator('#live-indicator')).toBeVisible();
     await page.waitForFunction(() => (window as any).emolensDemo.frameTracks.length >= 30, undefined, { timeout: 120_000 });
 

@@ -10,6 +10,7 @@
  *     AssetError naming them.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 
 const LIB_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>library</title></head><body>
 <script type="module">
@@ -199,7 +200,7 @@ test('the demo goes on when its Workers die mid-session, says when a track ends,
   test.setTimeout(420_000);
   await page.goto('/?backend=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
-  await page.locator('#start').click();
+  await startLive(page);
   await expect(page.locator('#live-indicator')).toBeVisible();
   await page.waitForFunction(() => (window as any).emolensDemo.faces >= 3, undefined, { timeout: 60_000 });
 

@@ -5,6 +5,7 @@
  * plays the file the test is about (e2e/global-setup.ts makes them).
  */
 import { chromium, expect, test, type Page } from '@playwright/test';
+import { startLive } from './demo-start.ts';
 import { BASE_ARGS, FAKE_VIDEO, MUSIC_AUDIO, SPEECH_OVER_MUSIC_AUDIO } from '../playwright.config.ts';
 
 const ORIGIN = 'http://127.0.0.1:4173';
@@ -24,7 +25,7 @@ test('speech over music: one Silero turn per sentence, none stretched over the m
   test.setTimeout(300_000);
   const { page, close } = await demoWithMicrophone(SPEECH_OVER_MUSIC_AUDIO);
   try {
-    await page.locator('#start').click();
+    await startLive(page);
     await expect(page.locator('#live-indicator')).toBeVisible();
     expect(await page.evaluate(() => (window as any).emolensDemo.vad())).toBe('silero');
     // The file (two sentences over music, 3 s of music after each; ~13 s) loops: wait for four turns.
@@ -46,7 +47,7 @@ test('music and typing alone: Silero makes no turn; the energy VAD on the same m
   test.setTimeout(300_000);
   const { page, close } = await demoWithMicrophone(MUSIC_AUDIO);
   try {
-    await page.locator('#start').click();
+    await startLive(page);
     await expect(page.locator('#live-indicator')).toBeVisible();
     expect(await page.evaluate(() => (window as any).emolensDemo.vad())).toBe('silero');
     // Two loops of the 12 s file.

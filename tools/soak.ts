@@ -68,6 +68,8 @@ await page.goto(`${base}/?backend=wasm`);
 await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.ready === 'error', undefined, { timeout: 180_000 });
 if (await page.evaluate(() => document.body.dataset.ready) !== 'true') throw new Error(`soak: the demo did not load: ${await page.locator('#message').textContent()}`);
 await page.locator('#start').click();
+// The consent dialog opens before any device does.
+await page.locator('#consent-accept').click();
 await page.waitForFunction(() => (window as any).emolensDemo.running, undefined, { timeout: 60_000 });
 
 interface Sample { minute: number; rssMb: number; pageHeapMb: number; workerHeapMb: number; tensors: number; fps: number; turns: number; errors: number; dom: number; longTasks: number; longestTaskMs: number }

@@ -290,9 +290,26 @@ function renderTurn(r: TurnResult): void {
   $('turns-hidden').textContent = hidden > 0 ? `${hidden} earlier turn${hidden === 1 ? '' : 's'} not shown (kept in memory for this session)` : '';
 }
 
+/** Whether the user agreed, in this page, to what the analysis does (asked once per page load; never stored). */
+let consented = false;
+
+/** Says what is analysed, where, and what the results are, before any device opens; resolves with the user's answer. */
+function askConsent(): Promise<boolean> {
+  const dialog = $('consent') as HTMLDialogElement;
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'accept'), { once: true }));
+}
+
 async function start(): Promise<void> {
   ($('start') as HTMLButtonElement).disabled = true;
   clearMessage();
+  if (!consented && !(await askConsent())) {
+    showMessage('Nothing was opened. Typed turns and file mode work without the camera and microphone.', 'info');
+    ($('start') as HTMLButtonElement).disabled = false;
+    return;
+  }
+  consented = true;
   try {
     stream = await openMedia({ video: { width: 640, height: 480 }, audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
   } catch (error) {
@@ -370,6 +387,11 @@ $('overlay').addEventListener('click', pickSpeakerFace);
 $('export-json').addEventListener('click', () => download('json'));
 $('export-csv').addEventListener('click', () => download('csv'));
 $('open-export').addEventListener('change', () => { const f = ($('open-export') as HTMLInputElement).files?.[0]; if (f) void openExport(f); });
+$('forget').addEventListener('click', () => {
+  // Every result this page holds: the turns shown, the live session's own copies, the conversation's context.
+  session?.forget();
+  void clearConversation().then(() => { $('export-status').textContent = 'Forgotten: no result of this session is left in the page.'; });
+});
 $('clear-cache').addEventListener('click', () => {
   void clearCache().then((had) => { $('cache-status').textContent = had ? 'Cleared: the next visit downloads the models again.' : 'Nothing was cached.'; });
 });
