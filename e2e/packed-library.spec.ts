@@ -109,6 +109,25 @@ test.afterAll(() => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
+test('importing the installed package in Node (as server-side rendering does) touches no window, document or file system', () => {
+  // Both entry points, with every fs read counted; Node has no window or document.
+  const script = `
+    import { createRequire } from 'node:module';
+    const fs = createRequire(import.meta.url)('node:fs');
+    const touched = [];
+    for (const k of ['readFileSync', 'readFile', 'existsSync', 'statSync', 'openSync', 'readdirSync']) { const f = fs[k]; fs[k] = (...a) => { touched.push(k + ' ' + a[0]); return f(...a); }; }
+    const lib = await import('emolens');
+    const widget = await import('emolens/widget');
+    console.log(JSON.stringify({ exports: Object.keys(lib).length, widget: typeof widget.EmoLensRecognizerElement, touched, window: typeof window, document: typeof document }));
+  `;
+  writeFileSync(join(project, 'ssr.mjs'), script);
+  const out = JSON.parse(execFileSync(process.execPath, ['ssr.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
+  expect(out.exports).toBeGreaterThan(10);
+  expect(out.widget).toBe('function');
+  expect(out.touched, 'file system reads at import time').toEqual([]);
+  expect([out.window, out.document]).toEqual(['undefined', 'undefined']);
+});
+
 test('the packed library installs into a fresh Vite project, type-checks, and analyses text, audio, a face and a live stream in a Worker', async ({ page }) => {
   const packageFiles = readdirSync(join(project, 'node_modules/emolens/dist/lib'));
   expect(packageFiles).toEqual(expect.arrayContaining(['emolens.js', 'emolens-widget.js', 'models', 'vendor', 'types']));

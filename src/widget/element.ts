@@ -57,7 +57,13 @@ const STYLE = `
 progress { width: 100%; }
 `;
 
-export class EmoLensRecognizerElement extends HTMLElement {
+/**
+ * Where there is no DOM (Node, server-side rendering), importing this module must not throw: the class then extends
+ * a stand-in and no element is defined; in a browser it is a real custom element.
+ */
+const ElementBase: typeof HTMLElement = typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
+
+export class EmoLensRecognizerElement extends ElementBase {
   static readonly observedAttributes = ['modalities', 'backend', 'smoothing', 'models', 'vendor', 'mode', 'speaker'];
 
   /** The loaded recognizer (undefined until `ready`). */
@@ -366,4 +372,4 @@ declare global {
   interface HTMLElementTagNameMap { 'emolens-recognizer': EmoLensRecognizerElement }
 }
 
-if (!customElements.get('emolens-recognizer')) customElements.define('emolens-recognizer', EmoLensRecognizerElement);
+if (typeof customElements !== 'undefined' && !customElements.get('emolens-recognizer')) customElements.define('emolens-recognizer', EmoLensRecognizerElement);
