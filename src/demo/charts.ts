@@ -6,9 +6,21 @@
 import { LABELS, type Label } from '../labels.ts';
 import type { TurnResult } from '../session/results.ts';
 
+/**
+ * Okabe and Ito's palette, told apart with any common colour-vision deficiency; every chart also names its labels
+ * (legend, tooltips, and a text summary as the chart's accessible name).
+ */
 export const LABEL_COLOURS: Record<Label, string> = {
-  neutral: '#9aa5b1', joy: '#f2b705', sadness: '#3f7cc4', anger: '#d64541', fear: '#8e5bb5', disgust: '#4d9a4a', surprise: '#f28c28',
+  neutral: '#999999', joy: '#F0E442', sadness: '#0072B2', anger: '#D55E00', fear: '#CC79A7', disgust: '#009E73', surprise: '#56B4E9',
 };
+
+/** What a chart of `turns` shows, in words (its accessible name). */
+function summary(kind: string, turns: readonly TurnResult[]): string {
+  if (!turns.length) return `${kind}: no turn yet`;
+  const last = turns[turns.length - 1];
+  const counts = LABELS.map((l) => [l, turns.filter((t) => t.label === l).length] as const).filter(([, n]) => n > 0).map(([l, n]) => `${n} ${l}`);
+  return `${kind} of ${turns.length} turn${turns.length === 1 ? '' : 's'} (${counts.join(', ')}); latest, #${last.index + 1} ${last.speaker}: ${last.label} ${(last.confidence * 100).toFixed(0)}%, valence ${last.valence.toFixed(2)}, arousal ${last.arousal.toFixed(2)}`;
+}
 
 const NS = 'http://www.w3.org/2000/svg';
 function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -22,6 +34,7 @@ function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string,
 export function drawValenceArousal(svg: SVGSVGElement, turns: readonly TurnResult[]): void {
   const size = 220, pad = 24, half = (size - 2 * pad) / 2, cx = size / 2, cy = size / 2;
   svg.setAttribute('viewBox', `0 0 ${size} ${size}`);
+  svg.setAttribute('aria-label', summary('Valence and arousal', turns));
   const nodes: SVGElement[] = [
     el('rect', { x: pad, y: pad, width: size - 2 * pad, height: size - 2 * pad, fill: 'none', stroke: '#d0d7de' }),
     el('line', { x1: pad, y1: cy, x2: size - pad, y2: cy, stroke: '#d0d7de' }),
@@ -46,6 +59,7 @@ export function drawTimeline(svg: SVGSVGElement, turns: readonly TurnResult[]): 
   const width = Math.max(LABELS.length * 62 + 8, left + turns.length * (colW + gap) + 4);
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('width', String(width));
+  svg.setAttribute('aria-label', summary('Fused probabilities', turns));
   const nodes: SVGElement[] = [];
   turns.forEach((t, i) => {
     const column = el('g', { class: 'turn-column', 'data-label': t.label });

@@ -143,6 +143,18 @@ function drawFaces(f: FrameEmotion): void {
   }
 }
 
+/** From the keyboard: Enter or Space on the video picks the next face in view as the speaker's (then none: the largest). */
+function pickSpeakerFaceByKey(event: KeyboardEvent): void {
+  if (event.key !== 'Enter' && event.key !== ' ') return;
+  event.preventDefault();
+  const ids = (lastFrame?.faces ?? []).map((f) => f.trackId).filter((id): id is number => id !== undefined);
+  const at = speakerFace === undefined ? -1 : ids.indexOf(speakerFace);
+  speakerFace = at + 1 < ids.length ? ids[at + 1] : undefined;
+  session?.setSpeakerFace(speakerFace ?? null);
+  ($('overlay') as HTMLCanvasElement).setAttribute('aria-label', `Faces in view: ${ids.length}. ${speakerFace === undefined ? 'The turns take the largest face' : `The turns take face #${speakerFace}`}. Press Enter for the next.`);
+  if (lastFrame) drawFaces(lastFrame);
+}
+
 /** A click on a face makes it the speaker's (the turns take their face from it); a click elsewhere undoes that. */
 function pickSpeakerFace(event: MouseEvent): void {
   const canvas = $('overlay') as HTMLCanvasElement;
@@ -192,7 +204,8 @@ function showTurn(result: TurnResult): void {
     const option = document.createElement('option'); option.value = result.speaker; known.append(option);
   }
   renderTurn(result);
-  $('fused-now').textContent = `${result.label} ${(result.confidence * 100).toFixed(0)}% — valence ${result.valence.toFixed(2)}, arousal ${result.arousal.toFixed(2)}`;
+  // Announced by screen readers (a polite live region): who, what, how sure.
+  $('fused-now').textContent = `#${result.index + 1} ${result.speaker}: ${result.label} ${(result.confidence * 100).toFixed(0)}% — valence ${result.valence.toFixed(2)}, arousal ${result.arousal.toFixed(2)}`;
   const recent = handle.turns.slice(-CHART_TURNS);
   drawValenceArousal($('va-plot') as unknown as SVGSVGElement, recent);
   drawTimeline($('timeline') as unknown as SVGSVGElement, recent);
@@ -384,6 +397,7 @@ $('start').addEventListener('click', () => { void start(); });
 $('file').addEventListener('change', () => { const f = ($('file') as HTMLInputElement).files?.[0]; if (f) void analyzeFile(f); });
 $('stop').addEventListener('click', () => { void stop(); });
 $('overlay').addEventListener('click', pickSpeakerFace);
+$('overlay').addEventListener('keydown', pickSpeakerFaceByKey);
 $('export-json').addEventListener('click', () => download('json'));
 $('export-csv').addEventListener('click', () => download('csv'));
 $('open-export').addEventListener('change', () => { const f = ($('open-export') as HTMLInputElement).files?.[0]; if (f) void openExport(f); });
