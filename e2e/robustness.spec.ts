@@ -286,10 +286,15 @@ test('bad input through the demo gives a message and leaves the conversation as 
 });
 
 test('a truncated text encoder, corrupt face-detector weights and corrupt runtime binaries fail with the AssetError that names them', async ({ page }) => {
-  await page.route('**/models/text-encoder/onnx/model.onnx', async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, body: Buffer.from(await response.body()).subarray(0, 1_000_000) });
-  });
+  // Serves `edit` of the real file. A request of the page being navigated away from is dropped mid-fetch (its
+  // Worker ends with it): that one is aborted, not a failure.
+  const damage = (edit: (body: Buffer) => Buffer) => async (route: import('@playwright/test').Route) => {
+    try {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: edit(Buffer.from(await response.body())) });
+    } catch { await route.abort().catch(() => {}); }
+  };
+  await page.route('**/models/text-encoder/onnx/model.onnx', damage((body) => body.subarray(0, 1_000_000)));
   await page.goto('/?backend=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
   await expect(page.locator('#message')).toContainText('Model file "text-encoder/onnx/model.onnx" is 1000000 bytes');
@@ -299,12 +304,7 @@ test('a truncated text encoder, corrupt face-detector weights and corrupt runtim
   const forgetCachedFiles = () => page.evaluate(() => caches.delete('emolens-assets-v1'));
 
   await forgetCachedFiles();
-  await page.route('**/vendor/face-api/tiny_face_detector_model.bin', async (route) => {
-    const response = await route.fetch();
-    const body = Buffer.from(await response.body());
-    body[1000] ^= 0xff;
-    await route.fulfill({ response, body });
-  });
+  await page.route('**/vendor/face-api/tiny_face_detector_model.bin', damage((body) => { body[1000] ^= 0xff; return body; }));
   await page.goto('/?backend=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
   await expect(page.locator('#message')).toContainText('Runtime file "face-api/tiny_face_detector_model.bin" is corrupt');
@@ -312,12 +312,7 @@ test('a truncated text encoder, corrupt face-detector weights and corrupt runtim
 
   // The runtimes' own WASM binaries are checked too (tfjs' WASM backend, onnxruntime-web).
   for (const file of ['tfjs-wasm/tfjs-backend-wasm-simd.wasm', 'ort/ort-wasm-simd-threaded.asyncify.wasm']) {
-    await page.route(`**/vendor/${file}`, async (route) => {
-      const response = await route.fetch();
-      const body = Buffer.from(await response.body());
-      body[body.length - 10] ^= 0xff;
-      await route.fulfill({ response, body });
-    });
+    await page.route(`**/vendor/${file}`, damage((body) => { body[body.length - 10] ^= 0xff; return body; }));
     await forgetCachedFiles();
     await page.goto('/?backend=wasm');
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'error', { timeout: 180_000 });
