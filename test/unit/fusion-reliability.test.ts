@@ -3,7 +3,8 @@
  * laptop microphone in a reverberant room: its heads carry the temperatures fitted on dev, the gate the demo shows
  * stays a distribution over the modalities, the turns leave no tensor behind, and the fused answer with the room's
  * voice stays right about as often as with the clean one (the room-trained voice encoder and the fusion trained on
- * degraded recordings). The gate's audio weight is printed: it does not yet fall for the room's voice.
+ * degraded recordings). The gate's audio weight is printed: the shipped student reads recording quality but its
+ * gate does not yet fall for the room's voice (its MAGT teacher's does: see the fusion card).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
