@@ -114,21 +114,33 @@ function prepareSpeech(c: ReleaseContext): Step {
  * outlives a session; the prepared features do not travel). The release goes on from it; delete it once the weights
  * it led to ship.
  */
-export const AUDIO_CHECKPOINT = 'checkpoints/audio-v3.pt';
+export const AUDIO_CHECKPOINT = 'checkpoints/audio-v4.pt';
+
+/**
+ * The prepared store with every clip moved by its speaker's averages (tools/train/normalize-speakers.ts, the page's
+ * SpeakerNormalizer): what the encoder trains on; it ships the reference so the page normalises each voice the same way.
+ */
+function normalizeSpeech(c: ReleaseContext): Step {
+  return {
+    name: 'normalize-speakers', shared: true, what: 'the speech store normalised per speaker (and per room copy) by the page\'s SpeakerNormalizer',
+    argv: [TSX, 'tools/train/normalize-speakers.ts', '--in', join(c.features, 'audio-v3'), '--out', join(c.features, 'audio-v3-norm')],
+  };
+}
 
 function audio(c: ReleaseContext): Recipe {
-  const feats = join(c.features, 'audio-v3'), model = join(c.work, 'model');
+  const feats = join(c.features, 'audio-v3-norm'), model = join(c.work, 'model');
   return {
     folders: ['audio-encoder'],
     steps: [
       prepareSpeech(c),
+      normalizeSpeech(c),
       {
         // Corpora balanced by √size (classes alike within each), softmax over each corpus's own classes, selection by
-        // the mean over corpora of dev accuracy (no single corpus decides).
+        // the mean over corpora of dev accuracy (no single corpus decides); twice the v3 widths (4× the conv work).
         name: 'train', what: 'PyTorch training (resumes from its checkpoint when run again)',
         argv: [PY, 'tools/train/python/train_audio.py', '--data', feats, '--out', model, '--balance', 'corpus', '--mask-missing', '--select', 'corpus-mean-acc',
-          '--epoch-size', '16000', '--threads', '2', '--resume',
-          ...(c.quick ? ['--max-steps', '2', '--epochs', '1', '--epoch-size', '64'] : ['--minutes', '55', '--epochs', '40', '--resume-from', AUDIO_CHECKPOINT])],
+          '--channels', '32,64,128,128', '--epoch-size', '16000', '--threads', '2', '--resume', '--require-finished',
+          ...(c.quick ? ['--max-steps', '2', '--epochs', '1', '--epoch-size', '64'] : ['--minutes', '70', '--epochs', '35', '--resume-from', AUDIO_CHECKPOINT])],
       },
       { name: 'export', what: 'tfjs LayersModel + metrics + parity references', always: true, argv: [TSX, 'tools/train/export-audio.ts', '--state', model, '--out', join(c.stage, 'audio-encoder')] },
       { name: 'parity', what: 'the export reproduces PyTorch', ...parityTest('test/unit/audio-parity.test.ts', c.stage) },
