@@ -7,20 +7,12 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { twoPeopleFrame as twoPeople } from '../helpers/two-people.ts';
 import * as tf from '@tensorflow/tfjs';
 import { BlazeFaceDetector, blazeFaceAnchors, type BlazeFaceDetection } from '../../src/video/blazeface.ts';
 
 const pkg = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
 
-/** Same frame as twoPeople() in face-detect.test.ts: two photo crops side by side in a black 640×480 frame. */
-async function twoPeople(): Promise<{ data: Buffer; width: number; height: number }> {
-  const framed = (file: string, left: number, top: number, width: number, height: number) =>
-    sharp(join(pkg, 'demo', file)).extract({ left, top, width, height }).resize(320, 240).toBuffer();
-  const [a, b] = await Promise.all([framed('sample1.jpg', 1310, 40, 500, 375), framed('sample3.jpg', 883, 171, 600, 450)]);
-  const { data, info } = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } })
-    .composite([{ input: a, left: 0, top: 120 }, { input: b, left: 320, top: 120 }]).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
 
 const centre = (d: BlazeFaceDetection) => ({ x: d.box.x + d.box.width / 2, y: d.box.y + d.box.height / 2 });
 const inside = (p: { x: number; y: number }, d: BlazeFaceDetection) =>

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { twoPeopleFrame as twoPeople } from '../helpers/two-people.ts';
 import * as tf from '@tensorflow/tfjs';
 import { FaceDetector } from '../../src/video/face-detector.ts';
 import { cropFace, FACE_INPUT } from '../../src/video/face-crop.ts';
@@ -50,15 +51,6 @@ test('tiny face detector finds the face in sample1.jpg and cropFace cuts it out'
   detector.dispose();
 });
 
-/** Two people side by side in a 640×480 webcam frame, as the e2e's fake camera shows them (each framed from a photo). */
-async function twoPeople(): Promise<{ data: Buffer; width: number; height: number }> {
-  const framed = (file: string, left: number, top: number, width: number, height: number) =>
-    sharp(join(pkg, 'demo', file)).extract({ left, top, width, height }).resize(320, 240).toBuffer();
-  const [a, b] = await Promise.all([framed('sample1.jpg', 1310, 40, 500, 375), framed('sample3.jpg', 883, 171, 600, 450)]);
-  const { data, info } = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } })
-    .composite([{ input: a, left: 0, top: 120 }, { input: b, left: 320, top: 120 }]).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
 
 test('detectAll finds both people of a two-person frame, largest first; detect is its first', async () => {
   const detector = await FaceDetector.loadFromDisk();

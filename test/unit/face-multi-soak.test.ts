@@ -4,26 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { FaceDetector } from '../../src/video/face-detector.ts';
 import { cropFace } from '../../src/video/face-crop.ts';
 import { FaceTracks } from '../../src/video/face-tracks.ts';
 import { loadFaceEncoder } from '../../tools/node/models.ts';
+import { twoPeopleFrame } from '../helpers/two-people.ts';
 
-const pkg = dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json'));
 const FRAMES = 2000;
 
 test(`${FRAMES} two-person frames: flat tensor count, two stable track ids`, { timeout: 600_000 }, async () => {
   const detector = await FaceDetector.loadFromDisk();
   const encoder = await loadFaceEncoder();
-  const framed = (file: string, left: number, top: number, width: number, height: number) =>
-    sharp(join(pkg, 'demo', file)).extract({ left, top, width, height }).resize(320, 240).toBuffer();
-  const [a, b] = await Promise.all([framed('sample1.jpg', 1310, 40, 500, 375), framed('sample3.jpg', 883, 171, 600, 450)]);
-  const { data, info } = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } })
-    .composite([{ input: a, left: 0, top: 120 }, { input: b, left: 320, top: 120 }]).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, ...info } = await twoPeopleFrame();
   // A little sensor noise, different in successive frames, so the detector does not see the very same pixels each time.
   const noisy = [0, 1, 2, 3].map((k) => Uint8Array.from(data, (v, i) => (i % 4 === 3 ? v : Math.max(0, Math.min(255, v + ((k * 31 + i) % 7) - 3)))));
   const tracks = new FaceTracks();
